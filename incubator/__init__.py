@@ -1,0 +1,1 @@
+"""Shared kernel: configuration, database, security, accounts, audit, outbox, jobs and the registries packages fill."""

@@ -1,0 +1,7 @@
+"""What the investors package contributes to the app (filled in as the package grows)."""
+
+from __future__ import annotations
+
+from incubator.plugins import Plugin
+
+PLUGIN = Plugin(name="investors")

@@ -1,0 +1,77 @@
+"""Composition root: builds the FastAPI app from the packages' plugins."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import billing.plugin
+import cohorts.plugin
+import facilities.plugin
+import incubator.plugin
+import investors.plugin
+import mentors.plugin
+import startups.plugin
+from incubator.config import ROOT, get_settings
+from incubator.handlers import install_error_handlers
+from incubator.observability import KernelMiddleware, configure_logging
+from incubator.plugins import Plugin, install
+
+# Order matters only for routes that could shadow each other; lower packages first.
+PLUGINS: list[Plugin] = [
+    incubator.plugin.PLUGIN,
+    startups.plugin.PLUGIN,
+    cohorts.plugin.PLUGIN,
+    mentors.plugin.PLUGIN,
+    investors.plugin.PLUGIN,
+    facilities.plugin.PLUGIN,
+    billing.plugin.PLUGIN,
+]
+
+API_DESCRIPTION = """
+The JSON API of Incubator. Every page of the web application is backed by the same service layer as these routes.
+
+Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) or a personal access token, and send
+`Authorization: Bearer <token>`. Lists are paged with `limit` and `offset` and return a `total`. Errors are
+problem details (`type`, `title`, `status`, `detail`, and `errors` by field for 422).
+"""
+
+
+def install_plugins() -> None:
+    for plugin in PLUGINS:
+        install(plugin)
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    install_plugins()
+    app = FastAPI(
+        title="Incubator",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(KernelMiddleware)
+    install_error_handlers(app)
+    for plugin in PLUGINS:
+        for router in plugin.api_routers:
+            app.include_router(router)
+    for plugin in PLUGINS:
+        for router in plugin.page_routers:
+            app.include_router(router)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    return app
+
+
+app = create_app()
