@@ -20,7 +20,12 @@ VisibilityRule = Callable[[User], Any]
 _visibility_rules: list[VisibilityRule] = []
 
 STAFF_ROLES = (Role.program_manager, Role.finance)
-SORTS: dict[str, Any] = {"name": Startup.name, "created": Startup.created_at, "trl": Startup.trl, "sector": Startup.sector}
+SORTS: dict[str, Any] = {
+    "name": Startup.name,
+    "created": Startup.created_at,
+    "trl": Startup.trl,
+    "sector": Startup.sector,
+}
 
 
 def register_visibility(rule: VisibilityRule) -> None:

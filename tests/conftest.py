@@ -39,7 +39,13 @@ from incubator.migrations import upgrade  # noqa: E402
 from main import app as the_app  # noqa: E402
 from tests.support import backends  # noqa: E402
 
-pytest_plugins = ["tests.support.report"]
+pytest_plugins = [
+    "tests.support.report",
+    "tests.support.live",
+    "tests.support.smtp",
+    "tests.support.stripe_server",
+    "tests.support.browser",
+]
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from collections.abc import Sequence
 
+import incubator.db  # noqa: F401
+
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None

@@ -1,0 +1,1 @@
+"""Fixtures: live (filled in by the suite that needs it)."""

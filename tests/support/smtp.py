@@ -1,0 +1,1 @@
+"""Fixtures: smtp (filled in by the suite that needs it)."""

@@ -1,0 +1,1 @@
+"""Fixtures: stripe_server (filled in by the suite that needs it)."""
