@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -58,4 +59,6 @@ def database_url(backend: str, worker: str, tmp: Path, purpose: str = "tests") -
         path = tmp / f"{purpose}-{worker}.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    return fresh_postgres_database(f"incubator_{purpose}_{worker}".lower())
+    # The checkout's path is part of the name so two checkouts testing on one server never share a database.
+    checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:6]
+    return fresh_postgres_database(f"incubator_{purpose}_{checkout}_{worker}".lower())
