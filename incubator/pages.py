@@ -254,10 +254,21 @@ async def admin_user_update(request: Request, session: SessionDep, admin: AdminP
         errors["full_name"] = "Enter a name."
     if errors:
         events = AuditRepository(session).search(PageParams(limit=20), object_type="user", object_id=str(user_id))
+        values = {
+            "full_name": full_name,
+            "roles": [r.value for r in roles],
+            "is_active": form.get("is_active") == "on",
+        }
         return render(
             request,
             "admin/user.html",
-            {"target": target, "role_options": ROLE_OPTIONS, "events": events.items, "errors": errors},
+            {
+                "target": target,
+                "role_options": ROLE_OPTIONS,
+                "events": events.items,
+                "errors": errors,
+                "values": values,
+            },
             status_code=422,
         )
     service.update_user(
