@@ -93,3 +93,16 @@ def test_form_errors_name_the_missing_fields(page: Page) -> None:
     expect(summary).to_contain_text("Full name is required.")
     expect(summary).to_contain_text("Startup name is required.")
     expect(summary.get_by_role("link", name="Full name is required.")).to_have_attribute("href", "#f-full_name")
+
+
+def test_a_protected_page_asks_to_log_in_then_returns_to_it(page: Page) -> None:
+    page.goto("/startups?sector=climate")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    expect(page.get_by_text("Log in to see that page.")).to_be_visible()
+    form = page.locator("main form")
+    form.get_by_label("Email address").fill("pm@demo.example.org")
+    form.get_by_label("Password").fill("demo-password")
+    form.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/startups\?sector=climate$"))
+    expect(page.get_by_role("heading", level=1, name="Startups")).to_be_visible()
+    expect(page.get_by_label("Sector")).to_have_value("climate")
