@@ -16,8 +16,12 @@ from incubator.web import render_fragment
 def _admin_panel(request: Request, session: Session, user: User | None) -> str:
     users = UserRepository(session)
     counts = {role: len(users.with_role(role)) for role in Role}
+    return render_fragment(request, "panels/admin.html", {"counts": counts, "total": users.count()})
+
+
+def _admin_activity_panel(request: Request, session: Session, user: User | None) -> str:
     recent = AuditRepository(session).search(PageParams(limit=8)).items
-    return render_fragment(request, "panels/admin.html", {"counts": counts, "total": users.count(), "recent": recent})
+    return render_fragment(request, "panels/admin_activity.html", {"recent": recent})
 
 
 PLUGIN = Plugin(
@@ -28,6 +32,9 @@ PLUGIN = Plugin(
         NavItem("Users", "/admin/users", frozenset({Role.admin}), order=900),
         NavItem("Audit log", "/admin/audit", frozenset({Role.admin}), order=910),
     ],
-    dashboard=[DashboardPanel("admin", frozenset({Role.admin}), _admin_panel, order=900)],
+    dashboard=[
+        DashboardPanel("admin", frozenset({Role.admin}), _admin_panel, order=900),
+        DashboardPanel("admin-activity", frozenset({Role.admin}), _admin_activity_panel, order=910),
+    ],
     demo=[DemoStep("users", 10, demo.load)],
 )
