@@ -7,7 +7,6 @@ from sqlmodel import Session
 
 from incubator import api, demo, health, pages
 from incubator.models import Role, User
-from incubator.pagination import PageParams
 from incubator.plugins import DashboardPanel, DemoStep, NavItem, Plugin
 from incubator.repository import AuditRepository, UserRepository
 from incubator.web import render_fragment
@@ -15,12 +14,13 @@ from incubator.web import render_fragment
 
 def _admin_panel(request: Request, session: Session, user: User | None) -> str:
     users = UserRepository(session)
-    counts = {role: len(users.with_role(role)) for role in Role}
+    # Counted in the database: loading every user of a role to count them took seconds at 30,000 founders.
+    counts = users.count_active_by_role()
     return render_fragment(request, "panels/admin.html", {"counts": counts, "total": users.count()})
 
 
 def _admin_activity_panel(request: Request, session: Session, user: User | None) -> str:
-    recent = AuditRepository(session).search(PageParams(limit=8)).items
+    recent = AuditRepository(session).recent(8)
     return render_fragment(request, "panels/admin_activity.html", {"recent": recent})
 
 
