@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from incubator.config import get_settings
 from incubator.errors import AppError
 from incubator.schemas import Problem
 from incubator.web import render
@@ -123,6 +124,9 @@ def install_error_handlers(app: FastAPI) -> None:
             # A body that is not JSON (or not UTF-8) is malformed input like any other: 422 with the field at fault.
             message = "The body could not be read: send JSON encoded as UTF-8."
             return problem(request, 422, TITLES[422], message, "validation", {"body": message})
+        if exc.status_code == 413:
+            limit = get_settings().max_request_bytes // (1024 * 1024)
+            detail = f"Requests may be at most {limit} MiB."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. Check the link, or start again from the home page."
         response = problem(request, exc.status_code, title, detail, f"http-{exc.status_code}")
