@@ -61,6 +61,9 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # The middleware refuses a too-large Content-Length up front; this also stops a chunked body that grows
+        # past the limit while it is read.
+        max_body_size=settings.max_request_bytes,
     )
     app.add_middleware(KernelMiddleware)
     install_error_handlers(app)

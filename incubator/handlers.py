@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -10,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from incubator.config import get_settings
 from incubator.errors import AppError
+from incubator.schemas import Problem
 from incubator.web import render
 
 log = logging.getLogger("incubator.errors")
@@ -47,7 +51,7 @@ def problem(
         if errors:
             body["errors"] = errors
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+        return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -59,7 +63,46 @@ def problem(
     )
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Errors are served as `application/problem+json`: say so in the OpenAPI document, 422 included (FastAPI
+    would otherwise document its own validation error body as `application/json`)."""
+    if schema.get("x-problem-details"):
+        return schema
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                refs = {str(media.get("schema", {}).get("$ref", "")) for media in content.values()}
+                if code == "422" or any(ref.endswith(("/Problem", "/HTTPValidationError")) for ref in refs):
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _PROBLEM_REF}}}
+                    if code == "422":
+                        response["description"] = "Missing or malformed values (`errors` by field)"
+    text = repr(schema.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"/{unused}'" not in text:
+            components.pop(unused, None)
+    schema["x-problem-details"] = True
+    return schema
+
+
+def document_problem_responses(app: FastAPI) -> None:
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return _document_problems(generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    document_problem_responses(app)
+
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
         return problem(request, exc.status, exc.title, exc.detail, exc.type_slug, exc.field_errors or None)
@@ -81,6 +124,9 @@ def install_error_handlers(app: FastAPI) -> None:
             # A body that is not JSON (or not UTF-8) is malformed input like any other: 422 with the field at fault.
             message = "The body could not be read: send JSON encoded as UTF-8."
             return problem(request, 422, TITLES[422], message, "validation", {"body": message})
+        if exc.status_code == 413:
+            limit = get_settings().max_request_bytes // (1024 * 1024)
+            detail = f"Requests may be at most {limit} MiB."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. Check the link, or start again from the home page."
         response = problem(request, exc.status_code, title, detail, f"http-{exc.status_code}")

@@ -19,7 +19,13 @@ from main import app
 from tests.support.factories import bearer, make_user
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-CHECKS = [checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance]
+# No 500s; status codes, media types (errors are application/problem+json) and bodies as documented.
+CHECKS = [
+    checks.not_a_server_error,
+    checks.response_schema_conformance,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+]
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ def admin_headers(session: Session) -> dict[str, str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,

@@ -197,3 +197,30 @@ def test_inactive_user_cannot_log_in(client: TestClient, session: Session) -> No
     response = client.post("/api/v1/auth/token", data={"username": "gone@example.org", "password": PASSWORD})
     assert response.status_code == 401
     assert response.json()["detail"] == WRONG
+
+
+def test_session_cookie_is_httponly_and_samesite_lax_and_passwords_are_argon2id(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, email="cookie@example.org")
+    assert user.password_hash and user.password_hash.startswith("$argon2id$")
+    response = post_form(client, "/login", {"email": "cookie@example.org", "password": PASSWORD})
+    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(f"{SESSION_COOKIE}="))
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+    # The browser holds a random token; the database only its hash.
+    raw = response.cookies[SESSION_COOKIE]
+    assert session.exec(select(WebSession).where(WebSession.token_hash == token_hash(raw))).one().user_id == user.id
+    assert session.exec(select(WebSession).where(WebSession.token_hash == raw)).first() is None
+
+
+@pytest.mark.parametrize("target", ["//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com"])
+def test_login_never_redirects_off_site(client: TestClient, session: Session, target: str) -> None:
+    make_user(session, email="safe@example.org")
+    response = post_form(client, "/login", {"email": "safe@example.org", "password": PASSWORD, "next": target})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    client.cookies.clear()
+    inside = post_form(client, "/login", {"email": "safe@example.org", "password": PASSWORD, "next": "/account"})
+    assert inside.headers["location"] == "/account"

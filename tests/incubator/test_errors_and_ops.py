@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -63,6 +64,24 @@ def test_oversized_request_is_413_and_writes_nothing(
     assert page.status_code == 413
     assert session.exec(select(LoginAttempt)).first() is None
     assert client.post("/api/v1/auth/token", data={"username": "x@example.org", "password": "p"}).status_code == 401
+
+
+def test_chunked_body_growing_past_the_limit_is_413(client: TestClient, session: Session) -> None:
+    """No Content-Length to refuse up front: the body is cut off while it is read."""
+    chunks = get_settings().max_request_bytes // (1024 * 1024) + 2
+
+    def body() -> Iterator[bytes]:
+        for _ in range(chunks):
+            yield b" " * (1024 * 1024)
+
+    api = client.post("/api/v1/signup", content=body(), headers={"Content-Type": "application/json"})
+    assert api.status_code == 413
+    assert "at most" in _problem(api)["detail"]
+    page = client.post(
+        "/login", content=body(), headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    )
+    assert page.status_code == 413
+    assert "at most" in page.text
 
 
 def test_unknown_url_is_an_html_page_for_browsers_and_problem_json_under_api(client: TestClient) -> None:
