@@ -120,12 +120,13 @@ def _token_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    service.check_one_time_token(session, raw=token, purpose=purpose)
+    account = service.check_one_time_token(session, raw=token, purpose=purpose)
     return render(
         request,
         "auth/reset.html",
         {
             "heading": heading,
+            "account_email": account.email,
             "token": token,
             "action_url": request.url.path,
             "values": {},
