@@ -16,7 +16,8 @@ database to send the outbox when a test wants it sent.
 It is session-scoped, so one server per xdist worker; browser tests share the worker of
 `@pytest.mark.xdist_group("browser")`. The database is shared by every test of that worker and never rolled back:
 create what you change with unique names (e-mail addresses, startup names) instead of editing demo records that other
-tests read, or accept that they see your changes.
+tests read (never change a demo user's password or roles). A suite that needs other settings (Stripe keys pointing at
+localstripe, say) starts its own server with `live_server_factory(INCUBATOR_X="...")`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,12 +195,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on 127.0.0.1 and a free port, own SQLite database with demo data, e-mail to `smtp_server`."""
-    workdir = tmp_path_factory.mktemp("live")
+def start_live_server(workdir: Path, smtp_server: SmtpServer, extra_env: dict[str, str] | None = None) -> LiveServer:
+    """Prepare a fresh database in `workdir` and start the app on it; wait until /readyz answers 200."""
     port = free_port()
     env = live_environment(port=port, workdir=workdir, smtp_host=smtp_server.host, smtp_port=smtp_server.port)
+    env.update(extra_env or {})
     prepare_database(env)
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
@@ -222,6 +222,46 @@ def live_server(smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactor
     )
     try:
         _wait_ready(url, process, log_path)
-        yield server
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    return server
+
+
+LiveServerFactory = Callable[..., LiveServer]
+
+
+@pytest.fixture(scope="session")
+def live_server_factory(
+    smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServerFactory]:
+    """Start another live server with extra settings, for a suite that needs them (one server per distinct set):
+
+        @pytest.fixture(scope="session")
+        def billing_server(live_server_factory, stripe_server):
+            return live_server_factory(
+                INCUBATOR_STRIPE_SECRET_KEY="sk_test_x", INCUBATOR_STRIPE_API_BASE=stripe_server.url
+            )
+
+    Each has its own database with the demo data; all are stopped at the end of the session. Open pages on one with
+    `tests.support.browser.new_context(browser, server)`.
+    """
+    started: dict[tuple[tuple[str, str], ...], LiveServer] = {}
+
+    def factory(**extra_env: str) -> LiveServer:
+        key = tuple(sorted(extra_env.items()))
+        if key not in started:
+            started[key] = start_live_server(tmp_path_factory.mktemp("live"), smtp_server, extra_env)
+        return started[key]
+
+    try:
+        yield factory
+    finally:
+        for server in started.values():
+            _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_factory: LiveServerFactory) -> LiveServer:
+    """The real app on 127.0.0.1 and a free port, own SQLite database with demo data, e-mail to `smtp_server`."""
+    return live_server_factory()
