@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from incubator.deps import SESSION_COOKIE
 from tests.support.browser import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -77,9 +78,11 @@ def test_each_demo_role_logs_in_sees_its_dashboard_and_logs_out(page: Page, role
     expect(page.locator("header .user-name")).to_have_text(name)
     check(page)
 
+    session_cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     logout(page)
     expect(page.get_by_role("status").filter(has_text="You are logged out.")).to_be_visible()
-    # The session is really gone: the dashboard is the public landing page again.
+    # The session is really gone, on the server too: even the old cookie, sent again, opens nothing.
+    page.context.add_cookies([session_cookie])
     page.goto("/")
     expect(page.locator("header").get_by_role("link", name="Log in")).to_be_visible()
     expect(page.locator("header .user-name")).to_have_count(0)
