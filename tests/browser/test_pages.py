@@ -106,3 +106,18 @@ def test_a_protected_page_asks_to_log_in_then_returns_to_it(page: Page) -> None:
     page.wait_for_url(re.compile(r"/startups\?sector=climate$"))
     expect(page.get_by_role("heading", level=1, name="Startups")).to_be_visible()
     expect(page.get_by_label("Sector")).to_have_value("climate")
+
+
+def test_admin_cannot_remove_their_own_admin_role_and_the_form_says_why(page: Page) -> None:
+    login(page, "admin@demo.example.org")
+    page.goto("/admin/users?q=admin%40demo.example.org")
+    page.locator("main table").get_by_role("link", name="Ada Admin").click()
+    form = page.locator("main form").filter(has=page.get_by_role("button", name="Save changes"))
+    form.get_by_label("Administrator").uncheck()
+    form.get_by_label("Mentor").check()
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("You cannot remove your own administrator access")
+    expect(page.get_by_role("heading", level=1, name="Ada Admin")).to_be_visible()
+    # Nothing changed: still an administrator.
+    page.goto("/admin/users")
+    expect(page.get_by_role("heading", level=1, name="Users")).to_be_visible()
