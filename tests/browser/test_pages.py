@@ -121,3 +121,14 @@ def test_admin_cannot_remove_their_own_admin_role_and_the_form_says_why(page: Pa
     # Nothing changed: still an administrator.
     page.goto("/admin/users")
     expect(page.get_by_role("heading", level=1, name="Users")).to_be_visible()
+
+
+def test_finance_reads_a_startups_billing_details_but_cannot_edit(page: Page) -> None:
+    login(page, "finance@demo.example.org")
+    page.goto("/startups?q=Algenta")
+    page.locator("main table").get_by_role("link", name="Algenta").click()
+    expect(page.get_by_role("heading", level=1, name="Algenta")).to_be_visible()
+    billing = page.get_by_role("region", name="Billing details")
+    expect(billing).to_contain_text("accounts@algenta.example.com")
+    expect(billing.get_by_role("link", name="Add billing details")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit profile")).to_have_count(0)
