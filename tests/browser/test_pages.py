@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.support.browser import login, new_context, open_menu
-from tests.support.live import LiveServer
+from tests.support.browser import PageFactory, login, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -26,12 +24,8 @@ PAGES = {
 
 
 @pytest.fixture
-def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = new_context(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+def phone(page_factory: PageFactory) -> Page:
+    return page_factory(viewport=PHONE, is_mobile=True, has_touch=True)
 
 
 def _page_width(page: Page) -> int:

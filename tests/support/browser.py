@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ import pytest
 from tests.support.backends import in_ci
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Response
 
     from tests.support.live import LiveServer
 
@@ -74,6 +74,10 @@ def browser() -> Iterator[Browser]:
     except ImportError:
         _unavailable("Playwright for Python is not installed (`make install` installs it)")
     assert executable is not None
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions do (Playwright's default for `expect` is 5 s): a busy machine is not a bug.
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=LAUNCH_ARGS)
         try:
@@ -91,16 +95,51 @@ def new_context(browser: Browser, live_server: LiveServer, **options: Any) -> Br
     return context
 
 
+PageFactory = Callable[..., "Page"]
+
+
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh context and page for one test (1280x800, base_url = live_server.url, 10 s timeouts)."""
-    context = new_context(browser, live_server)
-    the_page = context.new_page()
+def page_factory(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[PageFactory]:
+    """Open pages in fresh contexts (own cookies) on the live server, closed after the test; options as Playwright's
+    `new_context`, for a phone or for two users at once:
+
+        phone = page_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        founder, pm = page_factory(), page_factory()
+
+    Any server error (HTTP 5xx) one of them receives fails the test, with the end of the server's log.
+    """
+    contexts: list[BrowserContext] = []
+    server_errors: list[str] = []
+
+    def record(response: Response) -> None:
+        if response.status >= 500:
+            server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    def factory(**options: Any) -> Page:
+        context = new_context(browser, live_server, **options)
+        context.on("response", record)
+        contexts.append(context)
+        return context.new_page()
+
     try:
-        yield the_page
+        yield factory
     finally:
-        _keep_screenshots_on_failure(request, context)
-        context.close()
+        for context in contexts:
+            _keep_screenshots_on_failure(request, context)
+            context.close()
+    if server_errors:
+        pytest.fail(
+            "the app answered with a server error:\n  "
+            + "\n  ".join(server_errors)
+            + "\n--- end of the live server's log ---\n"
+            + live_server.log()[-4000:]
+        )
+
+
+@pytest.fixture
+def page(page_factory: PageFactory) -> Page:
+    """A fresh context and page for one test (1280x800, base_url = live_server.url, 10 s timeouts)."""
+    return page_factory()
 
 
 def _keep_screenshots_on_failure(request: pytest.FixtureRequest, context: BrowserContext) -> None:
