@@ -12,7 +12,11 @@ in the `browser` xdist group so one worker runs them all with one live server. W
 the reason, except under CI=true where that is a failure. Chromium is the Debian package (`/usr/bin/chromium`, or
 INCUBATOR_TEST_CHROMIUM); Playwright never downloads a browser here.
 
-A test that fails leaves a screenshot of each of its pages in the directory printed in the failure report.
+Fixtures: `browser` (session), `page` (a fresh 1280x800 context per test), `page_factory(**context_options)` (more
+pages: a phone, or two users at once). Helpers: `login(page, email, password="demo-password")`, `logout(page)`,
+`open_menu(page)` (the phone menu), `new_context(browser, server, **options)` (a context on another live server).
+Any HTTP 5xx a page receives fails its test; a test that fails leaves a screenshot of each of its pages in the
+directory printed in the failure report.
 """
 
 from __future__ import annotations
