@@ -197,3 +197,28 @@ def logout(page: Page) -> None:
     page.locator("header").get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/login(\?.*)?$"))
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
+
+
+def sign_up_founder(
+    page: Page,
+    *,
+    email: str,
+    startup: str,
+    full_name: str = "Test Founder",
+    sector: str = "biomanufacturing",
+    password: str = "founder-password-123",
+) -> None:
+    """Sign up a new founder and their startup through /signup, and wait for their dashboard (signed in)."""
+    from playwright.sync_api import expect
+
+    page.goto("/signup")
+    form = page.locator("main form")
+    form.get_by_label("Full name").fill(full_name)
+    form.get_by_label("Email address").fill(email)
+    form.get_by_label(re.compile(r"^Password")).fill(password)
+    form.get_by_label("Confirm password").fill(password)
+    form.get_by_label("Startup name").fill(startup)
+    form.get_by_label("Sector").select_option(sector)
+    form.get_by_label(re.compile("I accept the terms")).check()
+    form.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {full_name}")
