@@ -26,8 +26,10 @@ def _admin(page: Page) -> None:
     expect(panel.get_by_role("link", name="Invite someone")).to_be_visible()
     # Six demo roles, one demo user each at least: the panel counts real users.
     expect(panel.get_by_role("row", name=re.compile(r"^Founder \d+$"))).to_be_visible()
+    # Recent audit events (whatever other tests did last), each with its action name, and the way to the full log.
     activity = page.get_by_role("region", name="Recent activity")
-    expect(activity.get_by_role("listitem").first).to_contain_text(re.compile(r"\buser\.[a-z_]+"))
+    expect(activity.get_by_role("link", name="See the full audit log")).to_be_visible()
+    expect(activity.get_by_role("listitem").first).to_contain_text(re.compile(r"(^|[\s(])[a-z_]+\.[a-z_]+(\)|\s|$)"))
 
 
 def _pm(page: Page) -> None:
