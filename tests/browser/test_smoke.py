@@ -43,7 +43,7 @@ def _pm(page: Page) -> None:
 
 def _founder(page: Page) -> None:
     assert "Users" not in _nav(page)
-    panel = page.get_by_role("region", name="Your startup")
+    panel = page.get_by_role("region", name=re.compile(r"^Your startups?$"))
     expect(panel).to_be_visible()
     expect(panel.get_by_role("link", name="Fermentis Labs", exact=True)).to_be_visible()
     expect(panel.get_by_role("link", name="Edit profile of Fermentis Labs")).to_be_visible()
