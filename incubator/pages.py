@@ -13,7 +13,7 @@ from markupsafe import Markup
 from incubator import service
 from incubator.config import get_settings
 from incubator.deps import SESSION_COOKIE, AdminPage, OptionalPageUser, PageUser, SessionDep, verify_csrf
-from incubator.errors import AppError
+from incubator.errors import AppError, Conflict
 from incubator.models import ROLE_LABELS, Role, TokenPurpose
 from incubator.pagination import PageParams, page_params
 from incubator.plugins import panels_for
@@ -120,12 +120,13 @@ def _token_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    service.check_one_time_token(session, raw=token, purpose=purpose)
+    account = service.check_one_time_token(session, raw=token, purpose=purpose)
     return render(
         request,
         "auth/reset.html",
         {
             "heading": heading,
+            "account_email": account.email,
             "token": token,
             "action_url": request.url.path,
             "values": {},
@@ -262,22 +263,27 @@ async def admin_user_update(request: Request, session: SessionDep, admin: AdminP
         errors["roles"] = "Choose at least one role."
     if not full_name:
         errors["full_name"] = "Enter a name."
+    status = 422
+    if not errors:
+        try:
+            service.update_user(
+                session,
+                user=target,
+                actor=admin,
+                full_name=full_name,
+                roles=roles,
+                is_active=form.get("is_active") == "on",
+            )
+        except Conflict as exc:  # refused before anything changed: show why on the form itself
+            errors, status = {"__all__": exc.detail}, exc.status
     if errors:
         events = AuditRepository(session).search(PageParams(limit=20), object_type="user", object_id=str(user_id))
         return render(
             request,
             "admin/user.html",
             {"target": target, "role_options": ROLE_OPTIONS, "events": events.items, "errors": errors},
-            status_code=422,
+            status_code=status,
         )
-    service.update_user(
-        session,
-        user=target,
-        actor=admin,
-        full_name=full_name,
-        roles=roles,
-        is_active=form.get("is_active") == "on",
-    )
     flash(request, f"Saved changes to {target.email}.")
     return redirect(request, f"/admin/users/{user_id}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -166,11 +167,41 @@ def form_values(form: FormData) -> dict[str, Any]:
     return values
 
 
+# Pydantic's wording for what a person can get wrong in a form, said plainly (keys are pydantic error types; the
+# placeholders come from the error's context).
+PLAIN_MESSAGES = {
+    "enum": "choose one of the options.",
+    "literal_error": "choose one of the options.",
+    "int_parsing": "enter a whole number.",
+    "int_from_float": "enter a whole number.",
+    "float_parsing": "enter a number.",
+    "decimal_parsing": "enter a number.",
+    "less_than_equal": "enter {le} or less.",
+    "greater_than_equal": "enter {ge} or more.",
+    "less_than": "enter less than {lt}.",
+    "greater_than": "enter more than {gt}.",
+    "string_too_long": "use at most {max_length} characters.",
+    "date_parsing": "enter a real date (year, month, day).",
+    "date_from_datetime_parsing": "enter a real date (year, month, day).",
+    "datetime_parsing": "enter a real date and time.",
+    "datetime_from_date_parsing": "enter a real date and time.",
+    "bool_parsing": "choose yes or no.",
+    "uuid_parsing": "choose one of the options.",
+    "too_short": "choose at least {min_length}.",
+    "url_parsing": "enter a web address such as https://example.org.",
+    "url_scheme": "enter a web address such as https://example.org.",
+}
+EMAIL_PROBLEM = "value is not a valid email address: "
+
+
+ACRONYMS = {"trl": "TRL", "id": "ID", "url": "URL", "vat": "VAT", "bsl": "BSL", "iban": "IBAN"}
+
+
 def _field_name(key: str) -> str:
     """`startup_name` -> "Startup name": how a form's error summary names a field."""
     if key.endswith("_confirm"):
         key = key.removesuffix("_confirm") + " confirmation"
-    words = key.replace("_", " ").replace(".", " ").strip()
+    words = " ".join(ACRONYMS.get(w, w) for w in key.replace("_", " ").replace(".", " ").split())
     return (words[:1].upper() + words[1:]) or "This field"
 
 
@@ -181,11 +212,19 @@ def validation_errors(exc: ValidationError) -> dict[str, str]:
         key = loc[0] if loc else "__all__"
         message = err.get("msg", "Invalid value")
         message = message.removeprefix("Value error, ")
-        if err.get("type") == "missing" or (
-            err.get("type") == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1
-        ):
+        kind = err.get("type", "")
+        ctx = err.get("ctx") or {}
+        if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
             # An empty field: say which one, since the summary at the top of the form lists them out of context.
             message = f"{_field_name(key)} is required." if key != "__all__" else "Fill in the required fields."
+        elif message.lower().startswith(EMAIL_PROBLEM):
+            reason = message[len(EMAIL_PROBLEM) :]
+            message = (
+                f"Enter an e-mail address such as name@example.org ({reason[:1].lower() + reason[1:].rstrip('.')})."
+            )
+        elif kind in PLAIN_MESSAGES and key != "__all__":
+            with contextlib.suppress(KeyError, IndexError, ValueError):  # else pydantic's own sentence stays
+                message = f"{_field_name(key)}: {PLAIN_MESSAGES[kind].format(**ctx)}"
         errors.setdefault(key, message[:1].upper() + message[1:])
     return errors
 

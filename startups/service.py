@@ -24,6 +24,11 @@ def can_edit(session: Session, user: User, startup: Startup) -> bool:
     return user.has_role(*EDITOR_ROLES) or StartupRepository(session).is_member(user.id, startup.id, founders_only=True)
 
 
+def can_see_billing(session: Session, user: User, startup: Startup) -> bool:
+    """The billing contact and tax ID: for who edits the profile, and for finance, who invoices the startup."""
+    return user.has_role(Role.finance) or can_edit(session, user, startup)
+
+
 def sign_up_founder(
     session: Session, *, full_name: str, email: str, password: str, startup_name: str, sector: Sector
 ) -> tuple[User, Startup]:

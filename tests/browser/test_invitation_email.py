@@ -65,7 +65,14 @@ def test_invitation_email_link_sets_a_password_and_works_only_once(
     response = page.goto(link)
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", level=1, name="Accept your invitation")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"For the account {invitee}.")
     form = page.locator("main form")
+    # Two different passwords: refused, nothing changes, the form says why.
+    form.get_by_label(re.compile(r"^New password")).fill(NEW_PASSWORD)
+    form.get_by_label("Confirm new password").fill(NEW_PASSWORD + "-typo")
+    form.get_by_role("button", name="Save password").click()
+    expect(page.get_by_role("alert")).to_contain_text("The two passwords differ.")
+    expect(page.get_by_role("heading", level=1, name="Accept your invitation")).to_be_visible()
     form.get_by_label(re.compile(r"^New password")).fill(NEW_PASSWORD)
     form.get_by_label("Confirm new password").fill(NEW_PASSWORD)
     form.get_by_role("button", name="Save password").click()

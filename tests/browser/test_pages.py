@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.support.browser import login, new_context, open_menu
-from tests.support.live import LiveServer
+from tests.support.browser import PageFactory, login, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -26,12 +24,8 @@ PAGES = {
 
 
 @pytest.fixture
-def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = new_context(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+def phone(page_factory: PageFactory) -> Page:
+    return page_factory(viewport=PHONE, is_mobile=True, has_touch=True)
 
 
 def _page_width(page: Page) -> int:
@@ -106,3 +100,29 @@ def test_a_protected_page_asks_to_log_in_then_returns_to_it(page: Page) -> None:
     page.wait_for_url(re.compile(r"/startups\?sector=climate$"))
     expect(page.get_by_role("heading", level=1, name="Startups")).to_be_visible()
     expect(page.get_by_label("Sector")).to_have_value("climate")
+
+
+def test_admin_cannot_remove_their_own_admin_role_and_the_form_says_why(page: Page) -> None:
+    login(page, "admin@demo.example.org")
+    page.goto("/admin/users?q=admin%40demo.example.org")
+    page.locator("main table").get_by_role("link", name="Ada Admin").click()
+    form = page.locator("main form").filter(has=page.get_by_role("button", name="Save changes"))
+    form.get_by_label("Administrator").uncheck()
+    form.get_by_label("Mentor").check()
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("You cannot remove your own administrator access")
+    expect(page.get_by_role("heading", level=1, name="Ada Admin")).to_be_visible()
+    # Nothing changed: still an administrator.
+    page.goto("/admin/users")
+    expect(page.get_by_role("heading", level=1, name="Users")).to_be_visible()
+
+
+def test_finance_reads_a_startups_billing_details_but_cannot_edit(page: Page) -> None:
+    login(page, "finance@demo.example.org")
+    page.goto("/startups?q=Algenta")
+    page.locator("main table").get_by_role("link", name="Algenta").click()
+    expect(page.get_by_role("heading", level=1, name="Algenta")).to_be_visible()
+    billing = page.get_by_role("region", name="Billing details")
+    expect(billing).to_contain_text("accounts@algenta.example.com")
+    expect(billing.get_by_role("link", name="Add billing details")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit profile")).to_have_count(0)

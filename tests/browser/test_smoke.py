@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from incubator.deps import SESSION_COOKIE
 from tests.support.browser import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -25,8 +26,10 @@ def _admin(page: Page) -> None:
     expect(panel.get_by_role("link", name="Invite someone")).to_be_visible()
     # Six demo roles, one demo user each at least: the panel counts real users.
     expect(panel.get_by_role("row", name=re.compile(r"^Founder \d+$"))).to_be_visible()
+    # Recent audit events (whatever other tests did last), each with its action name, and the way to the full log.
     activity = page.get_by_role("region", name="Recent activity")
-    expect(activity.get_by_role("listitem").first).to_contain_text(re.compile(r"\buser\.[a-z_]+"))
+    expect(activity.get_by_role("link", name="See the full audit log")).to_be_visible()
+    expect(activity.get_by_role("listitem").first).to_contain_text(re.compile(r"(^|[\s(])[a-z_]+\.[a-z_]+(\)|\s|$)"))
 
 
 def _pm(page: Page) -> None:
@@ -40,7 +43,7 @@ def _pm(page: Page) -> None:
 
 def _founder(page: Page) -> None:
     assert "Users" not in _nav(page)
-    panel = page.get_by_role("region", name="Your startup")
+    panel = page.get_by_role("region", name=re.compile(r"^Your startups?$"))
     expect(panel).to_be_visible()
     expect(panel.get_by_role("link", name="Fermentis Labs", exact=True)).to_be_visible()
     expect(panel.get_by_role("link", name="Edit profile of Fermentis Labs")).to_be_visible()
@@ -77,9 +80,11 @@ def test_each_demo_role_logs_in_sees_its_dashboard_and_logs_out(page: Page, role
     expect(page.locator("header .user-name")).to_have_text(name)
     check(page)
 
+    session_cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     logout(page)
     expect(page.get_by_role("status").filter(has_text="You are logged out.")).to_be_visible()
-    # The session is really gone: the dashboard is the public landing page again.
+    # The session is really gone, on the server too: even the old cookie, sent again, opens nothing.
+    page.context.add_cookies([session_cookie])
     page.goto("/")
     expect(page.locator("header").get_by_role("link", name="Log in")).to_be_visible()
     expect(page.locator("header .user-name")).to_have_count(0)

@@ -12,7 +12,11 @@ in the `browser` xdist group so one worker runs them all with one live server. W
 the reason, except under CI=true where that is a failure. Chromium is the Debian package (`/usr/bin/chromium`, or
 INCUBATOR_TEST_CHROMIUM); Playwright never downloads a browser here.
 
-A test that fails leaves a screenshot of each of its pages in the directory printed in the failure report.
+Fixtures: `browser` (session), `page` (a fresh 1280x800 context per test), `page_factory(**context_options)` (more
+pages: a phone, or two users at once). Helpers: `login(page, email, password="demo-password")`, `logout(page)`,
+`open_menu(page)` (the phone menu), `new_context(browser, server, **options)` (a context on another live server).
+Any HTTP 5xx a page receives fails its test; a test that fails leaves a screenshot of each of its pages in the
+directory printed in the failure report.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +34,7 @@ import pytest
 from tests.support.backends import in_ci
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Response
 
     from tests.support.live import LiveServer
 
@@ -74,6 +78,10 @@ def browser() -> Iterator[Browser]:
     except ImportError:
         _unavailable("Playwright for Python is not installed (`make install` installs it)")
     assert executable is not None
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions do (Playwright's default for `expect` is 5 s): a busy machine is not a bug.
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=LAUNCH_ARGS)
         try:
@@ -91,16 +99,51 @@ def new_context(browser: Browser, live_server: LiveServer, **options: Any) -> Br
     return context
 
 
+PageFactory = Callable[..., "Page"]
+
+
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh context and page for one test (1280x800, base_url = live_server.url, 10 s timeouts)."""
-    context = new_context(browser, live_server)
-    the_page = context.new_page()
+def page_factory(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[PageFactory]:
+    """Open pages in fresh contexts (own cookies) on the live server, closed after the test; options as Playwright's
+    `new_context`, for a phone or for two users at once:
+
+        phone = page_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        founder, pm = page_factory(), page_factory()
+
+    Any server error (HTTP 5xx) one of them receives fails the test, with the end of the server's log.
+    """
+    contexts: list[BrowserContext] = []
+    server_errors: list[str] = []
+
+    def record(response: Response) -> None:
+        if response.status >= 500:
+            server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    def factory(**options: Any) -> Page:
+        context = new_context(browser, live_server, **options)
+        context.on("response", record)
+        contexts.append(context)
+        return context.new_page()
+
     try:
-        yield the_page
+        yield factory
     finally:
-        _keep_screenshots_on_failure(request, context)
-        context.close()
+        for context in contexts:
+            _keep_screenshots_on_failure(request, context)
+            context.close()
+    if server_errors:
+        pytest.fail(
+            "the app answered with a server error:\n  "
+            + "\n  ".join(server_errors)
+            + "\n--- end of the live server's log ---\n"
+            + live_server.log()[-4000:]
+        )
+
+
+@pytest.fixture
+def page(page_factory: PageFactory) -> Page:
+    """A fresh context and page for one test (1280x800, base_url = live_server.url, 10 s timeouts)."""
+    return page_factory()
 
 
 def _keep_screenshots_on_failure(request: pytest.FixtureRequest, context: BrowserContext) -> None:
@@ -154,3 +197,28 @@ def logout(page: Page) -> None:
     page.locator("header").get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/login(\?.*)?$"))
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
+
+
+def sign_up_founder(
+    page: Page,
+    *,
+    email: str,
+    startup: str,
+    full_name: str = "Test Founder",
+    sector: str = "biomanufacturing",
+    password: str = "founder-password-123",
+) -> None:
+    """Sign up a new founder and their startup through /signup, and wait for their dashboard (signed in)."""
+    from playwright.sync_api import expect
+
+    page.goto("/signup")
+    form = page.locator("main form")
+    form.get_by_label("Full name").fill(full_name)
+    form.get_by_label("Email address").fill(email)
+    form.get_by_label(re.compile(r"^Password")).fill(password)
+    form.get_by_label("Confirm password").fill(password)
+    form.get_by_label("Startup name").fill(startup)
+    form.get_by_label("Sector").select_option(sector)
+    form.get_by_label(re.compile("I accept the terms")).check()
+    form.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {full_name}")

@@ -2,10 +2,10 @@
 
 The server is a separate process with its own environment, so nothing the test process does (its cached settings,
 `incubator.db.use_session_factory` in rolled-back tests, the test databases) can reach it, and it cannot reach them.
-Its database is migrated and loaded with the demo data by the real CLI (`incubator db upgrade`, `incubator demo load`,
-which runs every plugin's demo step), e-mail goes over real SMTP to the `smtp_server` fixture, and
-`live_server.run_jobs()` runs `incubator jobs run-once` against the same database to send the outbox when a test
-wants it sent.
+Its database is migrated with `incubator.migrations.upgrade` and loaded with every plugin's demo step (what
+`incubator db upgrade` and `incubator demo load` do) in a subprocess with the server's environment. E-mail goes over
+real SMTP to the `smtp_server` fixture, and `live_server.run_jobs()` runs `incubator jobs run-once` against the same
+database to send the outbox when a test wants it sent.
 
     def test_x(live_server, smtp_server):
         httpx.get(live_server.url + "/healthz")
@@ -16,7 +16,8 @@ wants it sent.
 It is session-scoped, so one server per xdist worker; browser tests share the worker of
 `@pytest.mark.xdist_group("browser")`. The database is shared by every test of that worker and never rolled back:
 create what you change with unique names (e-mail addresses, startup names) instead of editing demo records that other
-tests read, or accept that they see your changes.
+tests read (never change a demo user's password or roles). A suite that needs other settings (Stripe keys pointing at
+localstripe, say) starts its own server with `live_server_factory(INCUBATOR_X="...")`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +102,36 @@ def run_cli(
     return result
 
 
+# Run in a subprocess with the live server's environment: the schema by Alembic, then every plugin's demo step, in one
+# process (one import of the app instead of two for `incubator db upgrade` and `incubator demo load`).
+PREPARE = """
+from incubator.config import get_settings
+from incubator.migrations import upgrade
+
+settings = get_settings()
+upgrade(settings.sqlalchemy_url)
+
+import main
+from incubator.db import unit_of_work
+from incubator.plugins import demo_steps
+
+main.install_plugins()
+with unit_of_work() as session:
+    for step in demo_steps():
+        step.load(session)
+        session.flush()
+"""
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate the live database to head and load the demo data into it."""
+    result = subprocess.run(
+        [sys.executable, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"preparing the live database failed:\n{result.stdout}\n{result.stderr}")
+
+
 def live_environment(*, port: int, workdir: Path, smtp_host: str, smtp_port: int) -> dict[str, str]:
     """The environment of the live server and its CLI: nothing of the test process's `INCUBATOR_*` settings leaks in."""
     database_path = workdir / "live.db"
@@ -164,14 +195,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on 127.0.0.1 and a free port, own SQLite database with demo data, e-mail to `smtp_server`."""
-    workdir = tmp_path_factory.mktemp("live")
+def start_live_server(workdir: Path, smtp_server: SmtpServer, extra_env: dict[str, str] | None = None) -> LiveServer:
+    """Prepare a fresh database in `workdir` and start the app on it; wait until /readyz answers 200."""
     port = free_port()
     env = live_environment(port=port, workdir=workdir, smtp_host=smtp_server.host, smtp_port=smtp_server.port)
-    run_cli(env, "db", "upgrade")
-    run_cli(env, "demo", "load")
+    env.update(extra_env or {})
+    prepare_database(env)
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -193,6 +222,46 @@ def live_server(smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactor
     )
     try:
         _wait_ready(url, process, log_path)
-        yield server
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    return server
+
+
+LiveServerFactory = Callable[..., LiveServer]
+
+
+@pytest.fixture(scope="session")
+def live_server_factory(
+    smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServerFactory]:
+    """Start another live server with extra settings, for a suite that needs them (one server per distinct set):
+
+        @pytest.fixture(scope="session")
+        def billing_server(live_server_factory, stripe_server):
+            return live_server_factory(
+                INCUBATOR_STRIPE_SECRET_KEY="sk_test_x", INCUBATOR_STRIPE_API_BASE=stripe_server.url
+            )
+
+    Each has its own database with the demo data; all are stopped at the end of the session. Open pages on one with
+    `tests.support.browser.new_context(browser, server)`.
+    """
+    started: dict[tuple[tuple[str, str], ...], LiveServer] = {}
+
+    def factory(**extra_env: str) -> LiveServer:
+        key = tuple(sorted(extra_env.items()))
+        if key not in started:
+            started[key] = start_live_server(tmp_path_factory.mktemp("live"), smtp_server, extra_env)
+        return started[key]
+
+    try:
+        yield factory
+    finally:
+        for server in started.values():
+            _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_factory: LiveServerFactory) -> LiveServer:
+    """The real app on 127.0.0.1 and a free port, own SQLite database with demo data, e-mail to `smtp_server`."""
+    return live_server_factory()
