@@ -99,7 +99,17 @@ class Measurement:
     mean_ms: float
     max_ms: float
     client_cpu: float  # cores the load generator used during the window: near its process count = client-bound
+    server_cpu_ms: float | None  # the app server's CPU time per request (steadier than req/s on a busy machine)
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux); None where /proc is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def free_port() -> int:
@@ -124,8 +134,8 @@ def server_env(database_url: str, port: int, storage: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(database_url: str, *, log_path: Path, startup_timeout: float = 60) -> Iterator[str]:
-    """Serve the app on a free loopback port until the block ends; yields its base URL."""
+def running_server(database_url: str, *, log_path: Path, startup_timeout: float = 60) -> Iterator[tuple[str, int]]:
+    """Serve the app on a free loopback port until the block ends; yields its base URL and process id."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
@@ -163,7 +173,7 @@ def running_server(database_url: str, *, log_path: Path, startup_timeout: float 
             ready = httpx.get(f"{base_url}/readyz", timeout=10)
             if ready.status_code != 200:
                 raise BenchError(f"/readyz says {ready.text}: generate or migrate the database first.")
-            yield base_url
+            yield base_url, process.pid
         finally:
             process.terminate()
             try:
@@ -264,6 +274,7 @@ def _percentile(ordered: list[float], q: float) -> float:
 def measure(
     executor: ProcessPoolExecutor,
     base_url: str,
+    server_pid: int,
     target: Target,
     headers: dict[str, str],
     *,
@@ -284,6 +295,9 @@ def measure(
         for n in threads
         if n
     ]
+    while time.monotonic() < measure_from:
+        time.sleep(0.001)
+    server_cpu_start = process_cpu_seconds(server_pid)
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     cpu = 0.0
@@ -294,6 +308,10 @@ def measure(
         statuses.update(st)
         cpu += c
         wall = max(wall, w)
+    server_cpu_end = process_cpu_seconds(server_pid)
+    server_cpu_ms = None
+    if server_cpu_start is not None and server_cpu_end is not None and latencies:
+        server_cpu_ms = round((server_cpu_end - server_cpu_start) / len(latencies) * 1000, 3)
     latencies.sort()
     window = max(wall, 1e-9)
     errors = sum(n for s, n in statuses.items() if s != "200")
@@ -311,6 +329,7 @@ def measure(
         mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else float("nan"),
         max_ms=(latencies[-1] * 1000) if latencies else float("nan"),
         client_cpu=round(cpu / window, 2),
+        server_cpu_ms=server_cpu_ms,
         statuses=dict(statuses),
     )
 
@@ -349,7 +368,7 @@ def run(
     log_path = RESULTS / f"server-{stamp}.log"
     load_before = os.getloadavg()
     with (
-        running_server(database_url, log_path=log_path) as base_url,
+        running_server(database_url, log_path=log_path) as (base_url, server_pid),
         httpx.Client(base_url=base_url, timeout=60) as client,
     ):
         cookies = {role: page_cookie(client, email) for role, email in USERS.items()}
@@ -378,6 +397,7 @@ def run(
                     measure(
                         executor,
                         base_url,
+                        server_pid,
                         target,
                         _headers_for(target, cookies, tokens),
                         processes=processes,
@@ -451,6 +471,7 @@ def print_report(report: dict[str, Any]) -> None:
     table.add_column("p99 ms", justify="right")
     table.add_column("req/s vs baseline", justify="right")
     table.add_column("p50 vs baseline", justify="right")
+    table.add_column("server CPU ms/req", justify="right")
     table.add_column("errors", justify="right")
     table.add_column("client CPU", justify="right")
     for r in results:
@@ -462,6 +483,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"{r['p99_ms']:.1f}" if measured else "-",
             f"{r['rps'] / baseline['rps']:.3f}x" if baseline["rps"] else "-",
             f"{r['p50_ms'] / baseline['p50_ms']:.1f}x" if measured and baseline["p50_ms"] else "-",
+            f"{r['server_cpu_ms']:.2f}" if r["server_cpu_ms"] is not None else "-",
             str(r["errors"]),
             f"{r['client_cpu']:.2f}",
         )
@@ -473,7 +495,8 @@ def print_report(report: dict[str, Any]) -> None:
         )
     console.print(
         "req/s vs baseline: the page's throughput as a share of /healthz's; p50 vs baseline: how many times longer "
-        "its median request takes. client CPU: cores the load generator used (near its process count: the "
+        "its median request takes. server CPU ms/req: the app process's CPU time per request, which a busy "
+        "machine disturbs least. client CPU: cores the load generator used (near its process count: the "
         "generator, not the server, was the limit)."
     )
     console.print(f"Result written to {report['path']}")
