@@ -385,9 +385,7 @@ class Booking(SQLModel, table=True):
     end_at: datetime = instant()
     blocked_until: datetime = instant()
     service_date: date = Field(description="The start's date in the site's time zone: the month it belongs to")
-    status: BookingStatus = Field(
-        default=BookingStatus.confirmed, sa_type=enum_type(BookingStatus, "booking_status")
-    )
+    status: BookingStatus = Field(default=BookingStatus.confirmed, sa_type=enum_type(BookingStatus, "booking_status"))
     purpose: str = Field(default="", max_length=300)
     minutes: int
     included_minutes: int = 0
