@@ -46,6 +46,8 @@ from startups.repository import member_startup_ids
 STAFF_ROLES = (Role.finance, Role.program_manager)
 # Who prices and runs the facilities (catalogue, leases, memberships, charges).
 MANAGER_ROLES = (Role.finance,)
+# Who books equipment and orders services (staff may act for a startup).
+BOOKER_ROLES = (Role.founder, Role.finance, Role.program_manager)
 
 
 def is_staff(user: User) -> bool:

@@ -62,6 +62,8 @@ from facilities.repository import (
     PlanRepository,
     QualificationRepository,
     ResourceRepository,
+    SiteRepository,
+    SpaceRepository,
 )
 from incubator import audit
 from incubator.db import utcnow
@@ -1209,3 +1211,201 @@ def ical_feed(session: Session, *, token: str, base_url: str) -> bytes:
             event.add("description", booking.purpose)
         cal.add_component(event)
     return bytes(cal.to_ical())
+
+
+# --- Availability and the directory --------------------------------------------------------------------------------
+
+
+def parse_week(text: str | None, site: Site, today: datetime | None = None) -> date:
+    """The Monday of an ISO week ("2026-W48") or of the week holding a date ("2026-11-25"); this week if empty."""
+    if not text:
+        return week_monday(local_date(site, today or utcnow()))
+    value = text.strip()
+    try:
+        if "W" in value.upper():
+            year, week = value.upper().split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        return week_monday(date.fromisoformat(value))
+    except ValueError as exc:
+        raise ValidationFailed(f"“{text}” is not a week; write it as 2026-W48 or as a date.") from exc
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class BusyView:
+    start_at: datetime
+    end_at: datetime
+    kind: str
+    label: str
+    mine: bool = False
+
+
+@dataclass(frozen=True)
+class AvailabilityView:
+    resource: Resource
+    site: Site
+    monday: date
+    start: datetime
+    end: datetime
+    busy: list[BusyView]
+    free_minutes: int
+
+    @property
+    def week(self) -> str:
+        return iso_week(self.monday)
+
+
+def availability(session: Session, *, resource: Resource, monday: date, viewer: User) -> AvailabilityView:
+    """A resource's week: confirmed bookings, their cleaning buffers and maintenance, in the site's calendar.
+    Founders see which slots are theirs; only staff see other startups' names."""
+    site = session.get_one(Site, resource.site_id)
+    start, end = local_midnight(site, monday), local_midnight(site, monday + timedelta(days=7))
+    staff = viewer.has_role(*STAFF_ROLES)
+    own = {s.id for s in StartupRepository(session).for_member(viewer.id)}
+    busy: list[BusyView] = []
+    for booking, startup_name in BookingRepository(session).in_window(resource.id, start, end):
+        mine = booking.startup_id in own
+        label = startup_name if staff or mine else "Booked"
+        busy.append(BusyView(booking.start_at, booking.end_at, "booking", label, mine))
+        if booking.blocked_until > booking.end_at:
+            busy.append(BusyView(booking.end_at, booking.blocked_until, "buffer", "Cleaning and turnaround", mine))
+    for block in ResourceRepository(session).maintenance_overlapping(resource.id, start, end):
+        busy.append(BusyView(block.start_at, block.end_at, "maintenance", block.reason))
+    busy.sort(key=lambda b: b.start_at)
+    blocked = ResourceRepository(session).blocked_minutes([resource.id], start, end)[resource.id]
+    total = int((end - start).total_seconds() // 60)
+    return AvailabilityView(resource, site, monday, start, end, busy, max(0, total - blocked))
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    resource: Resource
+    site: Site
+    free_minutes: int | None
+
+
+def directory(
+    session: Session, *, filters: Any, week: str | None = None, free_only: bool = False
+) -> tuple[list[DirectoryRow], date | None]:
+    """Resources across every site; with a week, how much of it is free, and (free_only) only those with room for
+    at least one booking of their minimum length. Weeks are each site's own calendar week."""
+    rows = ResourceRepository(session).directory(filters)
+    if not week and not free_only:
+        return [DirectoryRow(r, s, None) for r, s in rows], None
+    monday: date | None = None
+    out: list[DirectoryRow] = []
+    by_site: dict[uuid.UUID, list[tuple[Resource, Site]]] = {}
+    for r, s in rows:
+        by_site.setdefault(s.id, []).append((r, s))
+    for items in by_site.values():
+        site = items[0][1]
+        monday = parse_week(week, site)
+        start, end = local_midnight(site, monday), local_midnight(site, monday + timedelta(days=7))
+        blocked = ResourceRepository(session).blocked_minutes([r.id for r, _ in items], start, end)
+        total = int((end - start).total_seconds() // 60)
+        for r, s in items:
+            free = max(0, total - blocked[r.id])
+            if free_only and free < r.min_minutes:
+                continue
+            out.append(DirectoryRow(r, s, free))
+    order = {id(pair[0]): i for i, pair in enumerate(rows)}
+    out.sort(key=lambda row: order[id(row.resource)])
+    return out, monday
+
+
+def default_startup_id(session: Session, user: User, given: uuid.UUID | None) -> uuid.UUID:
+    """The startup a founder acts for: the one given, or their only one."""
+    if given is not None:
+        return given
+    mine = StartupRepository(session).for_member(user.id)
+    if len(mine) == 1:
+        return mine[0].id
+    if not mine:
+        raise ValidationFailed(
+            "You are not on a startup's team; say which startup this is for.", field_errors={"startup_id": "Required."}
+        )
+    raise ValidationFailed(
+        "You belong to several startups; say which one this is for.", field_errors={"startup_id": "Choose a startup."}
+    )
+
+
+def booking_times(site: Site, day: date, start_time: str, hours: Decimal) -> tuple[datetime, datetime]:
+    """A day, a wall-clock time and a length in the site's zone, to UTC instants."""
+    hh, mm = (int(p) for p in start_time.split(":"))
+    if not (0 <= hh < 24 and 0 <= mm < 60):
+        raise ValidationFailed("Give the start as HH:MM.", field_errors={"start_time": "Not a time of day."})
+    start = datetime.combine(day, time(hh, mm), tzinfo=zone(site)).astimezone(UTC)
+    return start, start + timedelta(minutes=int(hours * 60))
+
+
+# --- Reports -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OccupancyRow:
+    site: str
+    kind: str
+    leased_days: int
+    available_days: int
+
+    @property
+    def share(self) -> float:
+        return self.leased_days / self.available_days if self.available_days else 0.0
+
+
+@dataclass(frozen=True)
+class UtilisationRow:
+    site: str
+    resource: str
+    booked_minutes: int
+    bookable_minutes: int
+
+    @property
+    def share(self) -> float:
+        return self.booked_minutes / self.bookable_minutes if self.bookable_minutes else 0.0
+
+
+def occupancy(session: Session, *, period: date) -> list[OccupancyRow]:
+    """Share of space-days leased per site and kind of space in the month."""
+    month, end = month_start(period), next_month(period)
+    days = (end - month).days
+    rows: list[OccupancyRow] = []
+    for site in SiteRepository(session).all():
+        spaces = SpaceRepository(session).for_site(site.id)
+        leased: dict[uuid.UUID, int] = {}
+        for lease in LeaseRepository(session).in_period(site.id, month, end):
+            first = max(lease.start_date, month)
+            last = min(lease.end_date, end) if lease.end_date else end
+            leased[lease.space_id] = min(days, leased.get(lease.space_id, 0) + (last - first).days)
+        by_kind: dict[str, list[int]] = {}
+        for space in spaces:
+            acc = by_kind.setdefault(space.kind.label, [0, 0])
+            acc[0] += leased.get(space.id, 0)
+            acc[1] += days
+        rows.extend(OccupancyRow(site.name, kind, a, b) for kind, (a, b) in sorted(by_kind.items()))
+    return rows
+
+
+def utilisation(session: Session, *, period: date) -> list[UtilisationRow]:
+    """Booked hours out of bookable hours (the month less maintenance) per resource."""
+    rows: list[UtilisationRow] = []
+    month, end = month_start(period), next_month(period)
+    for site in SiteRepository(session).all():
+        start_at, end_at = local_midnight(site, month), local_midnight(site, end)
+        total = int((end_at - start_at).total_seconds() // 60)
+        booked = BookingRepository(session).booked_minutes_by_resource(site.id, start_at, end_at)
+        for resource in ResourceRepository(session).for_site(site.id):
+            maintenance = sum(
+                int((min(b.end_at, end_at) - max(b.start_at, start_at)).total_seconds() // 60)
+                for b in ResourceRepository(session).maintenance_overlapping(resource.id, start_at, end_at)
+            )
+            rows.append(UtilisationRow(site.name, resource.name, booked.get(resource.id, 0), total - maintenance))
+    return rows
