@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -80,7 +81,7 @@ SPACES = {
 }
 
 
-def _res(name: str, category: ResourceCategory, volume: int | None, rate: int, **rules: object) -> dict[str, object]:
+def _res(name: str, category: ResourceCategory, volume: int | None, rate: int, **rules: Any) -> dict[str, Any]:
     return {"name": name, "category": category, "volume_litres": volume, "hourly_rate": rate, **rules}
 
 
