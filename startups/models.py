@@ -37,7 +37,9 @@ class Stage(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", "-").capitalize()
+        return {"idea": "Idea", "pre_seed": "Pre-seed", "seed": "Seed", "series_a": "Series A", "growth": "Growth"}[
+            self.value
+        ]
 
 
 class BiosafetyLevel(enum.StrEnum):
