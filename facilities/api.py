@@ -618,7 +618,9 @@ def my_calendar(user: ApiUser, session: SessionDep) -> CalendarLink:
     return CalendarLink(url=f"{get_settings().base_url.rstrip('/')}/calendar/{token}.ics")
 
 
-@feed_router.get("/calendar/{feed_token}.ics", name="facilities.calendar.feed", response_class=Response)
+@feed_router.get(
+    "/calendar/{feed_token}.ics", name="facilities.calendar.feed", response_class=Response, include_in_schema=False
+)
 def calendar_feed(feed_token: str, session: SessionDep) -> Response:
     """Your bookings as iCalendar; the secret token in the address stands in for a log-in."""
     body = service.ical_feed(session, token=feed_token, base_url=get_settings().base_url)

@@ -484,6 +484,7 @@ def _bookings(
     """About three bookings a week per machine through October and November, some cancelled (a few late)."""
     rng = random.Random(40)
     real_now = utcnow()
+    used: dict[tuple[str, int], int] = {}
     for code, site in sites.items():
         tz = ZoneInfo(site.timezone)
         for resource in resources[code]:
@@ -496,6 +497,14 @@ def _bookings(
                         continue
                     hours = max(resource.min_minutes // H, rng.choice([2, 3, 4, 6, 8, 24, 48]))
                     hours = min(hours, resource.max_minutes // H)
+                    if name == "Fermentis Labs":
+                        # The demo founder keeps part of this month's included hours, to see them drop and return.
+                        hours = min(hours, 4)
+                        month = (code, day.month)
+                        if used.get(month, 0) + hours > 10:
+                            day += timedelta(days=1)
+                            continue
+                        used[month] = used.get(month, 0) + hours
                     step = resource.increment_minutes // H or 1
                     hours -= hours % step
                     start_hour = rng.choice([8, 9, 10, 13, 14]) // step * step

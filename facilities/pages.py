@@ -295,9 +295,12 @@ def mine(request: Request, session: SessionDep, user: PageUser) -> Response:
     allowances = []
     for startup in startups:
         for site in sites:
-            view = service.allowance_left(session, startup_id=startup.id, site=site, day=service.local_date(site, now))
-            if view.plan_name is not None or view.left_minutes:
-                allowances.append((startup, view))
+            # This month and the next: bookings a week or two ahead often fall in the next month's allowance.
+            this_month = service.month_start(service.local_date(site, now))
+            for day in (this_month, service.next_month(this_month)):
+                view = service.allowance_left(session, startup_id=startup.id, site=site, day=day)
+                if view.plan_name is not None or view.left_minutes:
+                    allowances.append((startup, view))
     orders = OrderRepository(session).search(user, PageParams(limit=20)).items if startups else []
     services = OrderRepository(session).services_of(orders)
     month = now.date().replace(day=1)
