@@ -172,7 +172,7 @@ def account(request: Request, session: SessionDep, user: PageUser) -> Response:
     return render(
         request,
         "account.html",
-        {"account_user": user, "tokens": tokens, "new_token": None, "values": {}, "errors": {}},
+        {"profile": user, "tokens": tokens, "new_token": None, "values": {}, "errors": {}},
     )
 
 
@@ -190,7 +190,7 @@ async def account_token_create(request: Request, session: SessionDep, user: Page
         request,
         "account.html",
         {
-            "account_user": user,
+            "profile": user,
             "tokens": tokens,
             "new_token": new_token,
             "values": values if errors else {},
@@ -264,21 +264,10 @@ async def admin_user_update(request: Request, session: SessionDep, admin: AdminP
         errors["full_name"] = "Enter a name."
     if errors:
         events = AuditRepository(session).search(PageParams(limit=20), object_type="user", object_id=str(user_id))
-        values = {
-            "full_name": full_name,
-            "roles": [r.value for r in roles],
-            "is_active": form.get("is_active") == "on",
-        }
         return render(
             request,
             "admin/user.html",
-            {
-                "target": target,
-                "role_options": ROLE_OPTIONS,
-                "events": events.items,
-                "errors": errors,
-                "values": values,
-            },
+            {"target": target, "role_options": ROLE_OPTIONS, "events": events.items, "errors": errors},
             status_code=422,
         )
     service.update_user(

@@ -25,6 +25,8 @@ def _admin(page: Page) -> None:
     expect(panel.get_by_role("link", name="Invite someone")).to_be_visible()
     # Six demo roles, one demo user each at least: the panel counts real users.
     expect(panel.get_by_role("row", name=re.compile(r"^Founder \d+$"))).to_be_visible()
+    activity = page.get_by_role("region", name="Recent activity")
+    expect(activity.get_by_role("listitem").first).to_contain_text(re.compile(r"\buser\.[a-z_]+"))
 
 
 def _pm(page: Page) -> None:
