@@ -204,17 +204,24 @@ def create_space(session: Session, *, site: Site, actor: User, **values: Any) ->
 def create_resource(session: Session, *, site: Site, actor: User, **values: Any) -> Resource:
     _require(actor, MANAGER_ROLES, "add equipment")
     resource = Resource(site_id=site.id, **values)
-    if resource.max_minutes < resource.min_minutes:
-        raise ValidationFailed(
-            "The maximum booking length must be at least the minimum.",
-            field_errors={"max_minutes": "Shorter than the minimum."},
-        )
+    _check_lengths(resource)
     session.add(resource)
     session.flush()
     audit.record(
         session, actor=actor, action="facilities.resource.create", object_type="resource", object_id=resource.id
     )
     return resource
+
+
+def _check_lengths(resource: Resource) -> None:
+    if resource.max_minutes < resource.min_minutes:
+        raise ValidationFailed(
+            "The maximum booking length must be at least the minimum.",
+            field_errors={"max_minutes": "Shorter than the minimum."},
+        )
+    # Overlap queries rely on this bound (repository.MAX_BLOCK).
+    if resource.max_minutes > 14 * 24 * 60 or resource.buffer_minutes > 7 * 24 * 60:
+        raise ValidationFailed("A booking can last at most 14 days, and its cleaning buffer at most 7 days.")
 
 
 def update_resource(session: Session, *, resource: Resource, actor: User, changes: dict[str, Any]) -> Resource:
@@ -226,8 +233,7 @@ def update_resource(session: Session, *, resource: Resource, actor: User, change
         if getattr(resource, key) != value:
             before[key], after[key] = getattr(resource, key), value
             setattr(resource, key, value)
-    if resource.max_minutes < resource.min_minutes:
-        raise ValidationFailed("The maximum booking length must be at least the minimum.")
+    _check_lengths(resource)
     if after:
         session.add(resource)
         session.flush()
