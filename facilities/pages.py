@@ -31,13 +31,15 @@ from facilities.repository import (
     ChargeRepository,
     DirectoryFilters,
     OrderRepository,
+    QualificationRepository,
     ResourceRepository,
     ServiceRepository,
     SiteRepository,
+    all_startups,
     names_by_id,
     startups_of,
 )
-from facilities.schemas import BookingForm, ChargeRunForm, OrderForm, QuoteForm
+from facilities.schemas import BookingForm, ChargeRunForm, ClearanceForm, OrderForm, QuoteForm, TrainingForm
 from incubator.config import get_settings
 from incubator.db import utcnow
 from incubator.deps import PageUser, SessionDep, verify_csrf
@@ -45,6 +47,7 @@ from incubator.errors import AppError, NotFound, PermissionDenied
 from incubator.models import User
 from incubator.money import to_minor
 from incubator.pagination import PageParams, page_params
+from incubator.repository import UserRepository
 from incubator.web import flash, form_values, parse_form, redirect, render
 from startups.models import BiosafetyLevel, Startup
 
@@ -588,3 +591,90 @@ def reports(
             "charges_chart": Markup(charts.charges_chart(totals)),  # noqa: S704
         },
     )
+
+
+# --- Training and biosafety clearance (staff) ------------------------------------------------------------------------
+
+
+def _qualifications_page(
+    request: Request,
+    session: SessionDep,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    quals = QualificationRepository(session)
+    clearances = quals.clearances()
+    resources = [r for site in SiteRepository(session).all() for r in ResourceRepository(session).for_site(site.id)]
+    startups = all_startups(session)
+    return render(
+        request,
+        "facilities/qualifications.html",
+        {
+            "trainings": quals.trainings(),
+            "clearances": clearances,
+            "startup_names": {s.id: s.name for s in startups},
+            "resource_options": [(str(r.id), r.name) for r in resources],
+            "startup_options": [(str(s.id), s.name) for s in startups],
+            "levels": [(b.value, b.label) for b in BiosafetyLevel if b != BiosafetyLevel.none],
+            "today": utcnow().date(),
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/facilities/qualifications", response_class=HTMLResponse, name="facilities.qualifications")
+def qualifications(request: Request, session: SessionDep, user: StaffPage) -> Response:
+    """Who is trained on which equipment, and which startups are cleared for which biosafety level."""
+    return _qualifications_page(request, session)
+
+
+@router.post("/facilities/qualifications/training", response_class=HTMLResponse, name="facilities.training.record")
+async def record_training(request: Request, session: SessionDep, user: StaffPage) -> Response:
+    values = form_values(await request.form())
+    data, errors = parse_form(TrainingForm, values)
+    if data is not None:
+        person = UserRepository(session).by_email(data.email)
+        if person is None:
+            errors = {"email": "No account has this e-mail."}
+        else:
+            try:
+                resource = ResourceRepository(session).get_or_404(data.resource_id)
+                service.record_training(
+                    session,
+                    user_id=person.id,
+                    resource=resource,
+                    qualified_date=data.qualified_date,
+                    expires_date=data.expires_date,
+                    actor=user,
+                )
+            except AppError as exc:
+                errors = exc.field_errors or {"__all__": exc.detail}
+    if errors or data is None:
+        return _qualifications_page(request, session, values, errors, 422)
+    flash(request, f"Training recorded for {data.email}.")
+    return redirect(request, "/facilities/qualifications")
+
+
+@router.post("/facilities/qualifications/clearance", response_class=HTMLResponse, name="facilities.clearance.grant")
+async def grant_clearance(request: Request, session: SessionDep, user: StaffPage) -> Response:
+    values = form_values(await request.form())
+    data, errors = parse_form(ClearanceForm, values)
+    if data is not None:
+        try:
+            service.grant_clearance(
+                session,
+                startup_id=data.startup_id,
+                level=data.level,
+                granted_date=data.granted_date,
+                expires_date=data.expires_date,
+                actor=user,
+            )
+        except AppError as exc:
+            errors = exc.field_errors or {"__all__": exc.detail}
+    if errors or data is None:
+        return _qualifications_page(request, session, values, errors, 422)
+    flash(request, "Biosafety clearance recorded.")
+    return redirect(request, "/facilities/qualifications")

@@ -49,6 +49,7 @@ PLUGIN = Plugin(
         NavItem("Service orders", "/facilities/orders", frozenset({Role.finance, Role.program_manager}), order=32),
         NavItem("Charges", "/facilities/charges", frozenset({Role.finance}), order=33),
         NavItem("Facility reports", "/facilities/reports", frozenset({Role.finance, Role.program_manager}), order=34),
+        NavItem("Training", "/facilities/qualifications", frozenset({Role.finance, Role.program_manager}), order=35),
     ],
     dashboard=[DashboardPanel("founder-facilities", frozenset({Role.founder}), _founder_panel, order=20)],
     demo=[DemoStep("facilities", 40, demo.load)],

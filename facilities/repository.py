@@ -606,6 +606,11 @@ def startups_of(session: Session, user: User) -> list[Startup]:
     return list(session.exec(stmt).all())
 
 
+def all_startups(session: Session) -> list[Startup]:
+    """Every startup by name, for staff choosing one in a form."""
+    return list(session.exec(select(Startup).order_by(Startup.name)).all())
+
+
 def names_by_id(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}

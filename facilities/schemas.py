@@ -541,3 +541,23 @@ class AllowanceEntryPublic(BaseModel):
 
 class CalendarLink(BaseModel):
     url: str
+
+
+class TrainingForm(BaseModel):
+    """Staff record training by the person's e-mail."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254)]
+    resource_id: uuid.UUID
+    qualified_date: date
+    expires_date: date | None = None
+
+
+class ClearanceForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    startup_id: uuid.UUID
+    level: BiosafetyLevel
+    granted_date: date
+    expires_date: date

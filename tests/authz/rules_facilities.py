@@ -98,6 +98,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/facilities/charges"): MONEY,
     ("POST", "/facilities/charges/generate"): FINANCE,
     ("GET", "/facilities/reports"): STAFF,
+    ("GET", "/facilities/qualifications"): STAFF,
+    ("POST", "/facilities/qualifications/training"): STAFF,
+    ("POST", "/facilities/qualifications/clearance"): STAFF,
 }
 
 

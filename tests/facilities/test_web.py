@@ -225,3 +225,33 @@ def test_founder_cannot_generate_charges_or_change_prices(client: TestClient, se
         headers=bearer(session, make_user(session, roles=[Role.finance])),
     )
     assert negative.status_code == 422
+
+
+def test_staff_record_training_on_the_page_and_it_unlocks_booking(client: TestClient, session: Session) -> None:
+    site, _, big, _, _ = _world(session)
+    newcomer = make_user(session, roles=[Role.founder], email="newcomer@example.org")
+    team = make_startup(session, founder=newcomer)
+    pm = make_user(session, roles=[Role.program_manager])
+    sign_in(client, session, pm)
+    assert client.get("/facilities/qualifications").status_code == 200
+    missing = post_form(
+        client,
+        "/facilities/qualifications/training",
+        {"email": "nobody@example.org", "resource_id": str(big.id), "qualified_date": "2026-09-01"},
+    )
+    assert missing.status_code == 422 and "No account has this e-mail." in missing.text
+    done = post_form(
+        client,
+        "/facilities/qualifications/training",
+        {"email": "newcomer@example.org", "resource_id": str(big.id), "qualified_date": "2026-09-01"},
+    )
+    assert done.status_code == 303
+    cleared = post_form(
+        client,
+        "/facilities/qualifications/clearance",
+        {"startup_id": str(team.id), "level": "bsl1", "granted_date": "2026-09-01", "expires_date": "2027-09-01"},
+    )
+    assert cleared.status_code == 303
+    start, end = service.booking_times(site, _next_monday(), "09:00", Decimal(4))
+    booking = service.book(session, resource=big, startup_id=team.id, user=newcomer, start_at=start, end_at=end)
+    assert booking.status == BookingStatus.confirmed
