@@ -22,7 +22,18 @@ from facilities.deps import (
     PageOrder,
     StaffPage,
 )
-from facilities.models import ChargeCategory, OrderStatus, Resource, ResourceCategory, Service, Site
+from facilities.models import (
+    ChargeCategory,
+    OrderStatus,
+    PlanTier,
+    Resource,
+    ResourceCategory,
+    Service,
+    ServiceCategory,
+    ServiceUnit,
+    Site,
+    SpaceKind,
+)
 from facilities.repository import (
     BOOKER_ROLES,
     MANAGER_ROLES,
@@ -30,22 +41,42 @@ from facilities.repository import (
     BookingRepository,
     ChargeRepository,
     DirectoryFilters,
+    LeaseRepository,
+    MembershipRepository,
     OrderRepository,
+    PlanRepository,
     QualificationRepository,
     ResourceRepository,
     ServiceRepository,
     SiteRepository,
+    SpaceRepository,
     all_startups,
     names_by_id,
     startups_of,
 )
-from facilities.schemas import BookingForm, ChargeRunForm, ClearanceForm, OrderForm, QuoteForm, TrainingForm
+from facilities.schemas import (
+    BookingForm,
+    ChargeRunForm,
+    ClearanceForm,
+    LeaseForm,
+    MaintenanceForm,
+    MembershipForm,
+    OrderForm,
+    PlanForm,
+    QuoteForm,
+    RateForm,
+    ResourceForm,
+    ServiceForm,
+    SiteForm,
+    SpaceForm,
+    TrainingForm,
+)
 from incubator.config import get_settings
 from incubator.db import utcnow
 from incubator.deps import PageUser, SessionDep, verify_csrf
 from incubator.errors import AppError, NotFound, PermissionDenied
 from incubator.models import User
-from incubator.money import to_minor
+from incubator.money import SUPPORTED_CURRENCIES, to_minor
 from incubator.pagination import PageParams, page_params
 from incubator.repository import UserRepository
 from incubator.web import flash, form_values, parse_form, redirect, render
@@ -678,3 +709,263 @@ async def grant_clearance(request: Request, session: SessionDep, user: StaffPage
         return _qualifications_page(request, session, values, errors, 422)
     flash(request, "Biosafety clearance recorded.")
     return redirect(request, "/facilities/qualifications")
+
+
+# --- Catalogue (finance) -------------------------------------------------------------------------------------------
+
+CATALOGUE_OPTIONS = {
+    "space_kinds": [(k.value, k.label) for k in SpaceKind],
+    "categories": CATEGORIES,
+    "levels": LEVELS,
+    "service_categories": [(c.value, c.label) for c in ServiceCategory],
+    "service_units": [(u.value, u.label) for u in ServiceUnit],
+    "tiers": [(t.value, t.value.capitalize()) for t in PlanTier],
+    "currencies": [(c, c) for c in SUPPORTED_CURRENCIES],
+}
+
+
+def _checkbox(values: dict[str, Any], name: str) -> None:
+    values[name] = values.get(name) in ("1", "on", "true")
+
+
+@router.get("/facilities/sites", response_class=HTMLResponse, name="facilities.sites")
+def sites(request: Request, session: SessionDep, user: FinancePage) -> Response:
+    """Sites, each with its catalogue (finance)."""
+    return render(
+        request,
+        "facilities/sites.html",
+        {"sites": SiteRepository(session).all(active_only=False), "values": {}, "errors": {}, **CATALOGUE_OPTIONS},
+    )
+
+
+@router.post("/facilities/sites", response_class=HTMLResponse, name="facilities.sites.create")
+async def site_create(request: Request, session: SessionDep, user: FinancePage) -> Response:
+    values = form_values(await request.form())
+    data, errors = parse_form(SiteForm, values)
+    if data is not None:
+        try:
+            made = service.create_site(session, actor=user, **data.model_dump())
+        except AppError as exc:
+            errors = exc.field_errors or {"__all__": exc.detail}
+    if errors or data is None:
+        return render(
+            request,
+            "facilities/sites.html",
+            {
+                "sites": SiteRepository(session).all(active_only=False),
+                "values": values,
+                "errors": errors,
+                **CATALOGUE_OPTIONS,
+            },
+            status_code=422,
+        )
+    flash(request, f"Site {made.name} added.")
+    return redirect(request, f"/facilities/sites/{made.id}")
+
+
+def _site_page(
+    request: Request,
+    session: SessionDep,
+    site: Site,
+    form: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    spaces = SpaceRepository(session).for_site(site.id)
+    resources = ResourceRepository(session).for_site(site.id)
+    plans = PlanRepository(session).for_site(site.id)
+    today = service.local_date(site, utcnow())
+    leases = [
+        lease for lease in LeaseRepository(session).in_period(site.id, today, date.max) if lease.site_id == site.id
+    ]
+    memberships = MembershipRepository(session).in_period(site.id, today, date.max)
+    startups = all_startups(session)
+    return render(
+        request,
+        "facilities/site.html",
+        {
+            "site": site,
+            "tax_rates": SiteRepository(session).tax_rates(site.id),
+            "spaces": spaces,
+            "resources": resources,
+            "services": [s for s, _ in ServiceRepository(session).catalogue(site.id)],
+            "plans": plans,
+            "leases": leases,
+            "memberships": memberships,
+            "space_names": {s.id: s.name for s in spaces},
+            "plan_names": {p.id: p.name for p in plans},
+            "startup_names": {s.id: s.name for s in startups},
+            "startup_options": [(str(s.id), s.name) for s in startups],
+            "space_options": [(str(s.id), s.name) for s in spaces],
+            "plan_options": [(str(p.id), p.name) for p in plans],
+            "resource_options": [(str(r.id), r.name) for r in resources],
+            "form": form,
+            "values": values or {},
+            "errors": errors or {},
+            **CATALOGUE_OPTIONS,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/facilities/sites/{site_id}", response_class=HTMLResponse, name="facilities.site")
+def site_detail(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    """A site's catalogue: spaces, equipment, services, plans, leases and memberships, with forms to add them."""
+    return _site_page(request, session, SiteRepository(session).get_or_404(site_id))
+
+
+async def _site_form(
+    request: Request, session: SessionDep, site: Site, form: str, model: Any, action: Any, done: str
+) -> Response:
+    values = form_values(await request.form())
+    for name in ("requires_training", "needs_quote"):
+        _checkbox(values, name)
+    data, errors = parse_form(model, values)
+    status_code = 422
+    if data is not None:
+        try:
+            action(data)
+        except AppError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            errors = exc.field_errors or {"__all__": exc.detail}
+            status_code = exc.status
+    if errors or data is None:
+        return _site_page(request, session, site, form, values, errors, status_code)
+    flash(request, done)
+    return redirect(request, f"/facilities/sites/{site.id}#{form}")
+
+
+@router.post("/facilities/sites/{site_id}/spaces", response_class=HTMLResponse, name="facilities.site.spaces")
+async def site_space(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: SpaceForm) -> None:
+        values = d.model_dump(exclude={"monthly_price"})
+        service.create_space(
+            session, site=site, actor=user, monthly_price_minor=to_minor(d.monthly_price, site.currency), **values
+        )
+
+    return await _site_form(request, session, site, "spaces", SpaceForm, act, "Space added.")
+
+
+@router.post("/facilities/sites/{site_id}/resources", response_class=HTMLResponse, name="facilities.site.resources")
+async def site_resource(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: ResourceForm) -> None:
+        values = d.model_dump(exclude={"hourly_rate", "late_cancel_fee"})
+        service.create_resource(
+            session,
+            site=site,
+            actor=user,
+            hourly_rate_minor=to_minor(d.hourly_rate, site.currency),
+            late_cancel_fee_minor=to_minor(d.late_cancel_fee, site.currency),
+            **values,
+        )
+
+    return await _site_form(request, session, site, "resources", ResourceForm, act, "Equipment added.")
+
+
+@router.post(
+    "/facilities/sites/{site_id}/resources/{resource_id}/rate", response_class=HTMLResponse, name="facilities.site.rate"
+)
+async def site_rate(
+    request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID, resource_id: uuid.UUID
+) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+    resource = ResourceRepository(session).get_or_404(resource_id)
+    if resource.site_id != site.id:
+        raise NotFound("No such equipment at this site.")
+
+    def act(d: RateForm) -> None:
+        changes = {"hourly_rate_minor": to_minor(d.hourly_rate, site.currency)}
+        service.update_resource(session, resource=resource, actor=user, changes=changes)
+
+    done = "Rate changed for new bookings; confirmed bookings keep their price."
+    return await _site_form(request, session, site, "resources", RateForm, act, done)
+
+
+@router.post("/facilities/sites/{site_id}/services", response_class=HTMLResponse, name="facilities.site.services")
+async def site_service(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: ServiceForm) -> None:
+        values = d.model_dump(exclude={"unit_price"})
+        service.create_service(
+            session, site=site, actor=user, unit_price_minor=to_minor(d.unit_price, site.currency), **values
+        )
+
+    return await _site_form(request, session, site, "services", ServiceForm, act, "Service added to the catalogue.")
+
+
+@router.post("/facilities/sites/{site_id}/plans", response_class=HTMLResponse, name="facilities.site.plans")
+async def site_plan(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: PlanForm) -> None:
+        service.create_plan(
+            session,
+            site=site,
+            actor=user,
+            name=d.name,
+            tier=d.tier,
+            monthly_fee_minor=to_minor(d.monthly_fee, site.currency),
+            included_minutes=d.included_hours * 60,
+            discount_rate=(d.discount_percent / 100).quantize(Decimal("0.0001")),
+            booking_days_ahead=d.booking_days_ahead,
+        )
+
+    return await _site_form(request, session, site, "plans", PlanForm, act, "Plan added.")
+
+
+@router.post("/facilities/sites/{site_id}/leases", response_class=HTMLResponse, name="facilities.site.leases")
+async def site_lease(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: LeaseForm) -> None:
+        space = SpaceRepository(session).get_or_404(d.space_id)
+        if space.site_id != site.id:
+            raise NotFound("No such space at this site.")
+        service.create_lease(
+            session, startup_id=d.startup_id, space=space, start_date=d.start_date, end_date=d.end_date, actor=user
+        )
+
+    return await _site_form(request, session, site, "leases", LeaseForm, act, "Lease signed.")
+
+
+@router.post("/facilities/sites/{site_id}/memberships", response_class=HTMLResponse, name="facilities.site.memberships")
+async def site_membership(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: MembershipForm) -> None:
+        plan = PlanRepository(session).get_or_404(d.plan_id)
+        if plan.site_id != site.id:
+            raise NotFound("No such plan at this site.")
+        service.create_membership(
+            session, startup_id=d.startup_id, plan=plan, start_date=d.start_date, end_date=d.end_date, actor=user
+        )
+
+    return await _site_form(request, session, site, "memberships", MembershipForm, act, "Membership started.")
+
+
+@router.post("/facilities/sites/{site_id}/maintenance", response_class=HTMLResponse, name="facilities.site.maintenance")
+async def site_maintenance(request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+
+    def act(d: MaintenanceForm) -> None:
+        resource = ResourceRepository(session).get_or_404(d.resource_id)
+        if resource.site_id != site.id:
+            raise NotFound("No such equipment at this site.")
+        tz = service.zone(site)
+        service.add_maintenance_block(
+            session,
+            resource=resource,
+            start_at=d.start.replace(tzinfo=tz) if d.start.tzinfo is None else d.start,
+            end_at=d.end.replace(tzinfo=tz) if d.end.tzinfo is None else d.end,
+            reason=d.reason,
+            actor=user,
+        )
+
+    return await _site_form(request, session, site, "maintenance", MaintenanceForm, act, "Maintenance scheduled.")

@@ -48,6 +48,7 @@ PLUGIN = Plugin(
         NavItem("My facilities", "/facilities/mine", frozenset({Role.founder}), order=31),
         NavItem("Service orders", "/facilities/orders", frozenset({Role.finance, Role.program_manager}), order=32),
         NavItem("Charges", "/facilities/charges", frozenset({Role.finance}), order=33),
+        NavItem("Sites", "/facilities/sites", frozenset({Role.finance}), order=36),
         NavItem("Facility reports", "/facilities/reports", frozenset({Role.finance, Role.program_manager}), order=34),
         NavItem("Training", "/facilities/qualifications", frozenset({Role.finance, Role.program_manager}), order=35),
     ],

@@ -30,6 +30,20 @@ Money = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 
 
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("Unknown time zone; use a name such as Europe/London or Asia/Shanghai.") from exc
+    return value
+
+
+def _check_currency(value: str) -> str:
+    if value.upper() not in SUPPORTED_CURRENCIES:
+        raise ValueError(f"Currency must be one of {', '.join(SUPPORTED_CURRENCIES)}.")
+    return value.upper()
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,7 +53,7 @@ class _In(BaseModel):
 
 class SiteCreate(_In):
     name: Name
-    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{2,12}$")]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{2,12}$")]
     address: Text = ""
     timezone: str = "UTC"
     currency: str = "USD"
@@ -47,21 +61,8 @@ class SiteCreate(_In):
     legal_address: Text = ""
     tax_id: Annotated[str, StringConstraints(max_length=60)] = ""
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("Unknown time zone; use a name such as Europe/London or Asia/Shanghai.") from exc
-        return value
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        if value.upper() not in SUPPORTED_CURRENCIES:
-            raise ValueError(f"Currency must be one of {', '.join(SUPPORTED_CURRENCIES)}.")
-        return value.upper()
+    _zone = field_validator("timezone")(_check_zone)
+    _currency = field_validator("currency")(_check_currency)
 
 
 class SitePublic(BaseModel):
@@ -561,3 +562,115 @@ class ClearanceForm(BaseModel):
     level: BiosafetyLevel
     granted_date: date
     expires_date: date
+
+
+# --- Catalogue forms (finance pages; amounts typed in major units) -------------------------------------------------
+
+Major = Annotated[Decimal, Field(ge=0, le=10**10, decimal_places=2)]
+
+
+class SpaceForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    kind: SpaceKind
+    biosafety_level: BiosafetyLevel = BiosafetyLevel.none
+    area_m2: Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2)] = Decimal(0)
+    capacity: Annotated[int, Field(ge=1, le=10_000)] = 1
+    monthly_price: Major
+
+
+class ResourceForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    category: ResourceCategory
+    description: Text = ""
+    volume_litres: Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2)] | None = None
+    hourly_rate: Major
+    min_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 14)] = 60
+    max_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 14)] = 8 * 60
+    increment_minutes: Annotated[int, Field(ge=5, le=60 * 24)] = 30
+    max_days_ahead: Annotated[int, Field(ge=0, le=730)] = 30
+    buffer_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7)] = 0
+    cancel_cutoff_hours: Annotated[int, Field(ge=0, le=24 * 60)] = 24
+    late_cancel_fee: Major = Decimal(0)
+    requires_training: bool = False
+    biosafety_level: BiosafetyLevel = BiosafetyLevel.none
+
+    @model_validator(mode="after")
+    def _lengths(self) -> ResourceForm:
+        if self.max_minutes < self.min_minutes:
+            raise ValueError("The maximum booking length must be at least the minimum.")
+        return self
+
+
+class RateForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    hourly_rate: Major
+
+
+class ServiceForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    description: Text = ""
+    category: ServiceCategory = ServiceCategory.analytical
+    unit: ServiceUnit = ServiceUnit.fixed
+    unit_price: Major = Decimal(0)
+    needs_quote: bool = False
+
+
+class PlanForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    tier: PlanTier
+    monthly_fee: Major
+    included_hours: Annotated[int, Field(ge=0, le=24 * 31)] = 0
+    discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal(0)
+    booking_days_ahead: Annotated[int, Field(ge=0, le=730)] = 30
+
+
+class LeaseForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    startup_id: uuid.UUID
+    space_id: uuid.UUID
+    start_date: date
+    end_date: date | None = None
+
+
+class MembershipForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    startup_id: uuid.UUID
+    plan_id: uuid.UUID
+    start_date: date
+    end_date: date | None = None
+
+
+class MaintenanceForm(BaseModel):
+    """Local date-times in the site's zone, as a browser's datetime-local field sends them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    resource_id: uuid.UUID
+    start: datetime
+    end: datetime
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = "Maintenance"
+
+
+class SiteForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{2,12}$")]
+    address: Text = ""
+    timezone: str = "UTC"
+    currency: str = "USD"
+    legal_name: Text = ""
+
+    _zone = field_validator("timezone")(_check_zone)
+    _currency = field_validator("currency")(_check_currency)

@@ -255,3 +255,60 @@ def test_staff_record_training_on_the_page_and_it_unlocks_booking(client: TestCl
     start, end = service.booking_times(site, _next_monday(), "09:00", Decimal(4))
     booking = service.book(session, resource=big, startup_id=team.id, user=newcomer, start_at=start, end_at=end)
     assert booking.status == BookingStatus.confirmed
+
+
+def test_finance_prices_the_catalogue_on_the_site_page(client: TestClient, session: Session) -> None:
+    site, _, big, founder, startup = _world(session)
+    finance = make_user(session, roles=[Role.finance])
+    sign_in(client, session, finance)
+    page = client.get(f"/facilities/sites/{site.id}")
+    assert page.status_code == 200 and "Pilot fermenter 300 L" in page.text
+    added = post_form(
+        client,
+        f"/facilities/sites/{site.id}/resources",
+        {
+            "name": "HPLC 2",
+            "category": "chromatography",
+            "hourly_rate": "35.50",
+            "min_minutes": "60",
+            "max_minutes": "240",
+            "increment_minutes": "30",
+            "requires_training": "1",
+        },
+    )
+    assert added.status_code == 303, added.text
+    start, end = service.booking_times(site, _next_monday(), "09:00", Decimal(4))
+    booking = service.book(session, resource=big, startup_id=startup.id, user=founder, start_at=start, end_at=end)
+    session.commit()
+    rate = post_form(client, f"/facilities/sites/{site.id}/resources/{big.id}/rate", {"hourly_rate": "999.00"})
+    assert rate.status_code == 303
+    session.refresh(big)
+    session.refresh(booking)
+    assert big.hourly_rate_minor == 99900
+    assert booking.hourly_rate_minor == 18000  # frozen at confirmation
+    bad = post_form(
+        client, f"/facilities/sites/{site.id}/spaces", {"name": "Desk", "kind": "desk", "monthly_price": "-1"}
+    )
+    assert bad.status_code == 422
+    space = post_form(
+        client, f"/facilities/sites/{site.id}/spaces", {"name": "Desk 9", "kind": "desk", "monthly_price": "350"}
+    )
+    assert space.status_code == 303
+    created = client.get(f"/facilities/sites/{site.id}")
+    assert "Desk 9" in created.text and "HPLC 2" in created.text
+    other = make_startup(session)
+    from facilities.models import Space
+
+    desk = session.exec(select(Space).where(Space.name == "Desk 9")).one()
+    first = post_form(
+        client,
+        f"/facilities/sites/{site.id}/leases",
+        {"startup_id": str(startup.id), "space_id": str(desk.id), "start_date": "2026-12-01"},
+    )
+    assert first.status_code == 303
+    clash = post_form(
+        client,
+        f"/facilities/sites/{site.id}/leases",
+        {"startup_id": str(other.id), "space_id": str(desk.id), "start_date": "2027-01-01"},
+    )
+    assert clash.status_code == 409 and "is leased from" in clash.text
