@@ -44,6 +44,14 @@ def _check_currency(value: str) -> str:
     return value.upper()
 
 
+def _check_instant(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("Give the time with its offset, e.g. 2026-11-10T09:00:00+00:00.")
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("Give a time between the years 2000 and 2200.")
+    return value
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -197,6 +205,8 @@ class DirectoryEntry(BaseModel):
 class MaintenanceCreate(_In):
     start_at: datetime
     end_at: datetime
+
+    _aware = field_validator("start_at", "end_at")(lambda v: _check_instant(v))
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = "Maintenance"
 
 
@@ -361,12 +371,7 @@ class BookingCreate(_In):
     end_at: datetime
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
 
-    @field_validator("start_at", "end_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("Give the time with its offset, e.g. 2026-11-10T09:00:00+00:00.")
-        return value
+    _aware = field_validator("start_at", "end_at")(lambda v: _check_instant(v))
 
 
 class BookingForm(BaseModel):
@@ -659,6 +664,14 @@ class MaintenanceForm(BaseModel):
     resource_id: uuid.UUID
     start: datetime
     end: datetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _years(cls, value: datetime) -> datetime:
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("Give a time between the years 2000 and 2200.")
+        return value
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = "Maintenance"
 
 

@@ -129,9 +129,16 @@ def parse_period(text: str) -> date:
     """ "2026-11" -> date(2026, 11, 1); a clear error for anything else."""
     try:
         year, month = text.strip().split("-")
-        return date(int(year), int(month), 1)
+        day = date(int(year), int(month), 1)
     except ValueError as exc:
         raise ValidationFailed(f"“{text}” is not a month; write it as YYYY-MM, e.g. 2026-11.") from exc
+    return _in_range(day)
+
+
+def _in_range(day: date) -> date:
+    if not 2000 <= day.year <= 2200:
+        raise ValidationFailed("Choose a date between the years 2000 and 2200.")
+    return day
 
 
 def local_midnight(site: Site, day: date) -> datetime:
@@ -1230,8 +1237,8 @@ def parse_week(text: str | None, site: Site, today: datetime | None = None) -> d
     try:
         if "W" in value.upper():
             year, week = value.upper().split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        return week_monday(date.fromisoformat(value))
+            return _in_range(date.fromisocalendar(int(year), int(week), 1))
+        return _in_range(week_monday(date.fromisoformat(value)))
     except ValueError as exc:
         raise ValidationFailed(f"“{text}” is not a week; write it as 2026-W48 or as a date.") from exc
 
@@ -1345,6 +1352,7 @@ def default_startup_id(session: Session, user: User, given: uuid.UUID | None) ->
 
 def booking_times(site: Site, day: date, start_time: str, hours: Decimal) -> tuple[datetime, datetime]:
     """A day, a wall-clock time and a length in the site's zone, to UTC instants."""
+    _in_range(day)
     hh, mm = (int(p) for p in start_time.split(":"))
     if not (0 <= hh < 24 and 0 <= mm < 60):
         raise ValidationFailed("Give the start as HH:MM.", field_errors={"start_time": "Not a time of day."})

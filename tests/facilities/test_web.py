@@ -312,3 +312,25 @@ def test_finance_prices_the_catalogue_on_the_site_page(client: TestClient, sessi
         {"startup_id": str(other.id), "space_id": str(desk.id), "start_date": "2027-01-01"},
     )
     assert clash.status_code == 409 and "is leased from" in clash.text
+
+
+def test_odd_input_gets_a_clear_answer_never_a_server_error(client: TestClient, session: Session) -> None:
+    _site, _, big, founder, _ = _world(session)
+    sign_in(client, session, founder)
+    assert client.get(f"/facilities/resources/{big.id}", params={"week": "9999-W52"}).status_code == 422
+    assert client.get(f"/facilities/resources/{big.id}", params={"week": "soon"}).status_code == 422
+    assert client.get("/facilities", params={"week": "nonsense", "min_volume": "lots"}).status_code == 200
+    far = post_form(
+        client, f"/facilities/resources/{big.id}/book", {"day": "9999-12-31", "start_time": "23:00", "hours": "1"}
+    )
+    assert far.status_code == 422
+    odd = post_form(
+        client, f"/facilities/resources/{big.id}/book", {"day": "2026-12-01", "start_time": "25:99", "hours": "x"}
+    )
+    assert odd.status_code == 422
+    headers = bearer(session, founder)
+    assert client.get("/api/v1/charges", params={"period": "2026-13"}, headers=headers).status_code == 422
+    assert (
+        client.get(f"/api/v1/resources/{big.id}/availability", params={"week": "0001-W01"}, headers=headers).status_code
+        == 422
+    )
