@@ -23,6 +23,7 @@ from facilities.deps import (
     StaffPage,
 )
 from facilities.models import (
+    BookingStatus,
     ChargeCategory,
     OrderStatus,
     PlanTier,
@@ -969,3 +970,54 @@ async def site_maintenance(request: Request, session: SessionDep, user: FinanceP
         )
 
     return await _site_form(request, session, site, "maintenance", MaintenanceForm, act, "Maintenance scheduled.")
+
+
+# --- All bookings (staff) ------------------------------------------------------------------------------------------
+
+
+@router.get("/facilities/bookings", response_class=HTMLResponse, name="facilities.bookings")
+def bookings(
+    request: Request,
+    session: SessionDep,
+    user: StaffPage,
+    paging: Paging,
+    resource: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    upcoming: Annotated[str | None, Query(max_length=5)] = None,
+) -> Response:
+    """Every startup's bookings with their frozen prices; finance re-prices from here (audited)."""
+    page = BookingRepository(session).search(
+        user,
+        paging,
+        resource_id=_uuid(resource),
+        status=_enum(BookingStatus, status),
+        upcoming_from=utcnow() if upcoming else None,
+    )
+    repo = BookingRepository(session)
+    resources = repo.with_resources(page.items)
+    all_resources = [r for site in SiteRepository(session).all() for r in ResourceRepository(session).for_site(site.id)]
+    return render(
+        request,
+        "facilities/bookings.html",
+        {
+            "page": page,
+            "resources": resources,
+            "sites": {s.id: s for s in SiteRepository(session).all(active_only=False)},
+            "startups": names_by_id(session, Startup, {b.startup_id for b in page.items}),
+            "resource_options": [(str(r.id), r.name) for r in all_resources],
+            "resource": resource or "",
+            "status": status or "",
+            "upcoming": bool(upcoming),
+            "params": {k: v for k, v in {"resource": resource, "status": status, "upcoming": upcoming}.items() if v},
+            "can_reprice": user.has_role(*MANAGER_ROLES),
+        },
+    )
+
+
+@router.post("/facilities/bookings/{booking_id}/reprice", name="facilities.booking.reprice")
+async def reprice(request: Request, session: SessionDep, user: FinancePage, booking: PageBooking) -> Response:
+    values = form_values(await request.form())
+    reason = str(values.get("reason") or "").strip()[:300]
+    service.reprice_booking(session, booking=booking, actor=user, reason=reason)
+    flash(request, f"Re-priced at the current rate: {booking.amount_minor / 100:.2f} {booking.currency}.")
+    return redirect(request, "/facilities/bookings")

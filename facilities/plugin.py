@@ -46,6 +46,7 @@ PLUGIN = Plugin(
     nav=[
         NavItem("Facilities", "/facilities", EVERYONE, order=30),
         NavItem("My facilities", "/facilities/mine", frozenset({Role.founder}), order=31),
+        NavItem("All bookings", "/facilities/bookings", frozenset({Role.finance, Role.program_manager}), order=31),
         NavItem("Service orders", "/facilities/orders", frozenset({Role.finance, Role.program_manager}), order=32),
         NavItem("Charges", "/facilities/charges", frozenset({Role.finance}), order=33),
         NavItem("Sites", "/facilities/sites", frozenset({Role.finance}), order=36),

@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/facilities/sites/{site_id}/leases"): FINANCE,
     ("POST", "/facilities/sites/{site_id}/memberships"): FINANCE,
     ("POST", "/facilities/sites/{site_id}/maintenance"): FINANCE,
+    ("GET", "/facilities/bookings"): STAFF,
+    ("POST", "/facilities/bookings/{booking_id}/reprice"): FINANCE_ON_OWN,
     ("GET", "/facilities/qualifications"): STAFF,
     ("POST", "/facilities/qualifications/training"): STAFF,
     ("POST", "/facilities/qualifications/clearance"): STAFF,

@@ -334,3 +334,27 @@ def test_odd_input_gets_a_clear_answer_never_a_server_error(client: TestClient, 
         client.get(f"/api/v1/resources/{big.id}/availability", params={"week": "0001-W01"}, headers=headers).status_code
         == 422
     )
+
+
+def test_finance_reprices_a_booking_from_the_bookings_page_with_a_reason(client: TestClient, session: Session) -> None:
+    site, _, big, founder, startup = _world(session)
+    start, end = service.booking_times(site, _next_monday(), "09:00", Decimal(12))
+    booking = service.book(session, resource=big, startup_id=startup.id, user=founder, start_at=start, end_at=end)
+    big.hourly_rate_minor = 20000
+    session.add(big)
+    session.commit()
+    finance = make_user(session, roles=[Role.finance])
+    sign_in(client, session, finance)
+    listing = client.get("/facilities/bookings", params={"upcoming": "1"})
+    assert listing.status_code == 200 and "Re-price" in listing.text
+    assert post_form(client, f"/facilities/bookings/{booking.id}/reprice", {"reason": ""}).status_code == 422
+    assert (
+        post_form(client, f"/facilities/bookings/{booking.id}/reprice", {"reason": "Rate card 2027"}).status_code == 303
+    )
+    session.refresh(booking)
+    assert booking.hourly_rate_minor == 20000
+    assert booking.amount_minor == 2 * 20000  # 12 h less 10 h included
+    from incubator.models import AuditEvent
+
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "facilities.booking.reprice")).one()
+    assert event.summary == "Rate card 2027"
