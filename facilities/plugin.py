@@ -3,12 +3,14 @@ dashboard panel; demo data; the charge job and CLI."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import Request
 from sqlmodel import Session
 
 from facilities import api, cli, demo, jobs, pages, service
 from facilities.models import BookingStatus
-from facilities.repository import BookingRepository, SiteRepository, startups_of
+from facilities.repository import BookingRepository, ChargeRepository, SiteRepository, staff_summary, startups_of
 from incubator.db import utcnow
 from incubator.jobs import register_job
 from incubator.models import Role, User
@@ -35,6 +37,21 @@ def _founder_panel(request: Request, session: Session, user: User | None) -> str
     return render_fragment(request, "panels/facilities_founder.html", {"upcoming": upcoming, "allowances": allowances})
 
 
+def _staff_panel(request: Request, session: Session, user: User | None) -> str:
+    now = utcnow()
+    month = now.date().replace(day=1)
+    start = datetime.combine(month, datetime.min.time(), UTC)
+    end = datetime.combine(service.next_month(month), datetime.min.time(), UTC)
+    counts = staff_summary(session, start, end)
+    totals = ChargeRepository(session).totals_by_site_category(month, service.next_month(month))
+    by_currency: dict[str, int] = {}
+    for _site, currency, _category, amount in totals:
+        by_currency[currency] = by_currency.get(currency, 0) + amount
+    return render_fragment(
+        request, "panels/facilities_staff.html", {"counts": counts, "by_currency": by_currency, "month": month}
+    )
+
+
 def _setup() -> None:
     register_job(jobs.GENERATE_CHARGES, jobs.generate_charges_job)
 
@@ -53,7 +70,10 @@ PLUGIN = Plugin(
         NavItem("Facility reports", "/facilities/reports", frozenset({Role.finance, Role.program_manager}), order=34),
         NavItem("Training", "/facilities/qualifications", frozenset({Role.finance, Role.program_manager}), order=35),
     ],
-    dashboard=[DashboardPanel("founder-facilities", frozenset({Role.founder}), _founder_panel, order=20)],
+    dashboard=[
+        DashboardPanel("founder-facilities", frozenset({Role.founder}), _founder_panel, order=20),
+        DashboardPanel("staff-facilities", frozenset({Role.finance, Role.program_manager}), _staff_panel, order=60),
+    ],
     demo=[DemoStep("facilities", 40, demo.load)],
     cli=cli.app,
     setup=_setup,

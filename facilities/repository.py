@@ -615,3 +615,22 @@ def names_by_id(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.
     if not ids:
         return {}
     return dict(session.exec(select(model.id, model.name).where(col(model.id).in_(ids))).all())
+
+
+def staff_summary(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Counts for the staff dashboard: confirmed bookings starting in [start, end), orders waiting on staff."""
+    bookings = session.exec(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.status == BookingStatus.confirmed,
+            col(Booking.start_at) >= start,
+            col(Booking.start_at) < end,
+        )
+    ).one()
+    waiting = session.exec(
+        select(func.count())
+        .select_from(ServiceOrder)
+        .where(col(ServiceOrder.status).in_([OrderStatus.requested, OrderStatus.accepted, OrderStatus.in_progress]))
+    ).one()
+    return {"bookings": int(bookings), "orders_waiting": int(waiting)}

@@ -358,3 +358,11 @@ def test_finance_reprices_a_booking_from_the_bookings_page_with_a_reason(client:
 
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "facilities.booking.reprice")).one()
     assert event.summary == "Rate card 2027"
+
+
+def test_staff_dashboard_shows_the_months_facilities(client: TestClient, session: Session) -> None:
+    _world(session)
+    sign_in(client, session, make_user(session, roles=[Role.finance]))
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Orders waiting on staff" in page.text
