@@ -51,6 +51,7 @@ from facilities.schemas import (
     ClearanceCreate,
     ClearancePublic,
     DirectoryEntry,
+    EndBody,
     LeaseCreate,
     LeasePublic,
     MaintenanceCreate,
@@ -314,6 +315,15 @@ def create_membership(body: MembershipCreate, user: FinanceApi, session: Session
     return MembershipPublic.model_validate(membership)
 
 
+@router.post("/memberships/{membership_id}/end", response_model=MembershipPublic, name="api.facilities.memberships.end")
+def end_membership(membership_id: uuid.UUID, body: EndBody, user: FinanceApi, session: SessionDep) -> MembershipPublic:
+    """End a membership earlier (finance). Later months' charges are voided, the last month prorated again."""
+    membership = MembershipRepository(session).get_or_404(membership_id)
+    return MembershipPublic.model_validate(
+        service.end_membership(session, membership=membership, end_date=body.end_date, actor=user)
+    )
+
+
 @router.get("/leases", response_model=PageOut[LeasePublic], name="api.facilities.leases")
 def list_leases(
     user: MoneyApi, session: SessionDep, paging: Paging, startup_id: uuid.UUID | None = None
@@ -338,6 +348,13 @@ def create_lease(body: LeaseCreate, user: FinanceApi, session: SessionDep) -> Le
         actor=user,
     )
     return LeasePublic.model_validate(lease)
+
+
+@router.post("/leases/{lease_id}/end", response_model=LeasePublic, name="api.facilities.leases.end")
+def end_lease(lease_id: uuid.UUID, body: EndBody, user: FinanceApi, session: SessionDep) -> LeasePublic:
+    """End a lease earlier (finance). Later months' charges are voided, the last month prorated again."""
+    lease = LeaseRepository(session).get_or_404(lease_id)
+    return LeasePublic.model_validate(service.end_lease(session, lease=lease, end_date=body.end_date, actor=user))
 
 
 @router.get("/trainings", response_model=list[TrainingPublic], name="api.facilities.trainings")

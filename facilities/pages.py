@@ -59,6 +59,7 @@ from facilities.schemas import (
     BookingForm,
     ChargeRunForm,
     ClearanceForm,
+    EndForm,
     LeaseForm,
     MaintenanceForm,
     MembershipForm,
@@ -1021,3 +1022,35 @@ async def reprice(request: Request, session: SessionDep, user: FinancePage, book
     service.reprice_booking(session, booking=booking, actor=user, reason=reason)
     flash(request, f"Re-priced at the current rate: {booking.amount_minor / 100:.2f} {booking.currency}.")
     return redirect(request, "/facilities/bookings")
+
+
+@router.post(
+    "/facilities/sites/{site_id}/leases/{lease_id}/end", response_class=HTMLResponse, name="facilities.lease.end"
+)
+async def lease_end(
+    request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID, lease_id: uuid.UUID
+) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+    lease = LeaseRepository(session).get_or_404(lease_id)
+
+    def act(d: EndForm) -> None:
+        service.end_lease(session, lease=lease, end_date=d.end_date, actor=user)
+
+    return await _site_form(request, session, site, "leases", EndForm, act, "Lease end brought forward.")
+
+
+@router.post(
+    "/facilities/sites/{site_id}/memberships/{membership_id}/end",
+    response_class=HTMLResponse,
+    name="facilities.membership.end",
+)
+async def membership_end(
+    request: Request, session: SessionDep, user: FinancePage, site_id: uuid.UUID, membership_id: uuid.UUID
+) -> Response:
+    site = SiteRepository(session).get_or_404(site_id)
+    membership = MembershipRepository(session).get_or_404(membership_id)
+
+    def act(d: EndForm) -> None:
+        service.end_membership(session, membership=membership, end_date=d.end_date, actor=user)
+
+    return await _site_form(request, session, site, "memberships", EndForm, act, "Membership end brought forward.")

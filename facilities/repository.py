@@ -541,6 +541,10 @@ class ChargeRepository(Repository[Charge]):
     model = Charge
     label = "charge"
 
+    def for_source_prefix(self, source_type: str, prefix: str) -> list[Charge]:
+        stmt = select(Charge).where(Charge.source_type == source_type, col(Charge.source_ref).startswith(prefix))
+        return list(self.session.exec(stmt).all())
+
     def by_source(self, source_type: str, source_ref: str) -> Charge | None:
         stmt = select(Charge).where(Charge.source_type == source_type, Charge.source_ref == source_ref)
         return self.session.exec(stmt).first()

@@ -687,3 +687,13 @@ class SiteForm(BaseModel):
 
     _zone = field_validator("timezone")(_check_zone)
     _currency = field_validator("currency")(_check_currency)
+
+
+class EndBody(_In):
+    end_date: date = Field(description="Exclusive: the first day no longer covered")
+
+
+class EndForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    end_date: date

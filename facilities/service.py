@@ -391,6 +391,70 @@ def create_lease(
     return lease
 
 
+def end_lease(session: Session, *, lease: Lease, end_date: date, actor: User) -> Lease:
+    """End a lease earlier (exclusive end date). Charges of months after it are voided and the month it ends in is
+    prorated again, unless already invoiced (then a credit note is the way)."""
+    _require(actor, MANAGER_ROLES, "end leases")
+    _shorten(session, lease, end_date, "lease", actor)
+    return lease
+
+
+def end_membership(session: Session, *, membership: Membership, end_date: date, actor: User) -> Membership:
+    """End a membership earlier; its charges follow as for a lease."""
+    _require(actor, MANAGER_ROLES, "end memberships")
+    _shorten(session, membership, end_date, "membership", actor)
+    return membership
+
+
+def _shorten(session: Session, item: Lease | Membership, end_date: date, kind: str, actor: User) -> None:
+    if end_date <= item.start_date:
+        raise ValidationFailed(
+            f"The {kind} must end after it starts ({item.start_date}).", field_errors={"end_date": "Too early."}
+        )
+    if item.end_date is not None and end_date >= item.end_date:
+        raise ValidationFailed(
+            f"The {kind} already ends on {item.end_date}; an end can only be brought forward.",
+            field_errors={"end_date": "Not earlier than the current end."},
+        )
+    charges = ChargeRepository(session).for_source_prefix(kind, f"{item.id}:")
+    invoiced = _invoiced(session, [c.id for c in charges])
+    site = session.get_one(Site, item.site_id)
+    now = utcnow()
+    before = {"end_date": item.end_date}
+    item.end_date = end_date
+    for charge in charges:
+        if charge.voided_at is not None or charge.period_end is None or charge.period_end <= end_date:
+            continue
+        if charge.id in invoiced:
+            raise InvalidTransition(
+                f"The {kind} is invoiced for {charge.service_date:%B %Y}; issue a credit note before ending it earlier."
+            )
+        month = month_start(charge.service_date)
+        if month >= end_date:
+            charge.voided_at = now
+        else:
+            monthly = item.monthly_price_minor if isinstance(item, Lease) else item.monthly_fee_minor
+            amount, first, last, days, in_month = prorate(monthly, item.start_date, end_date, month)
+            head = charge.description.split(", ")[0]
+            charge.amount_minor = amount
+            charge.period_end = last
+            charge.quantity = (Decimal(days) / in_month).quantize(Decimal("0.0001"))
+            charge.description = f"{head}, {_period_label(first, last, days, in_month)}"[:300]
+        session.add(charge)
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"facilities.{kind}.end",
+        object_type=kind,
+        object_id=item.id,
+        summary=f"Ends on {end_date} at {site.code}",
+        before=before,
+        after={"end_date": end_date},
+    )
+
+
 def record_training(
     session: Session,
     *,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from facilities import service
-from facilities.models import Resource, Service, Site
+from facilities.models import Lease, Membership, Plan, PlanTier, Resource, Service, Site, Space, SpaceKind
 from incubator.db import utcnow
 from incubator.models import User
 from tests.authz.rule import PUBLIC, SIGNED_IN, Rule, only
@@ -52,8 +52,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # API: occupancy.
     ("GET", "/api/v1/memberships"): MONEY,
     ("POST", "/api/v1/memberships"): FINANCE,
+    ("POST", "/api/v1/memberships/{membership_id}/end"): FINANCE,
     ("GET", "/api/v1/leases"): MONEY,
     ("POST", "/api/v1/leases"): FINANCE,
+    ("POST", "/api/v1/leases/{lease_id}/end"): FINANCE,
     ("GET", "/api/v1/trainings"): SIGNED_IN,
     ("POST", "/api/v1/trainings"): STAFF,
     ("POST", "/api/v1/biosafety-clearances"): STAFF,
@@ -109,6 +111,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/facilities/sites/{site_id}/leases"): FINANCE,
     ("POST", "/facilities/sites/{site_id}/memberships"): FINANCE,
     ("POST", "/facilities/sites/{site_id}/maintenance"): FINANCE,
+    ("POST", "/facilities/sites/{site_id}/leases/{lease_id}/end"): FINANCE,
+    ("POST", "/facilities/sites/{site_id}/memberships/{membership_id}/end"): FINANCE,
     ("GET", "/facilities/bookings"): STAFF,
     ("POST", "/facilities/bookings/{booking_id}/reprice"): FINANCE_ON_OWN,
     ("GET", "/facilities/qualifications"): STAFF,
@@ -137,7 +141,21 @@ def world(session: Session, users: dict[str, User]) -> dict[str, str]:
         end_at=start + timedelta(hours=2),
     )
     order = service.request_order(session, service=catalogue, startup_id=startup.id, user=founder, quantity=Decimal(1))
+    space = Space(site_id=site.id, name="Matrix bench", kind=SpaceKind.lab_bench, monthly_price_minor=1000)
+    plan = Plan(site_id=site.id, name="Matrix plan", tier=PlanTier.bronze)
+    session.add_all([space, plan])
+    session.flush()
+    lease = Lease(
+        startup_id=startup.id, space_id=space.id, site_id=site.id, start_date=start.date(), monthly_price_minor=1000
+    )
+    membership = Membership(
+        startup_id=startup.id, site_id=site.id, plan_id=plan.id, start_date=start.date(), monthly_fee_minor=0
+    )
+    session.add_all([lease, membership])
+    session.flush()
     return {
+        "lease_id": str(lease.id),
+        "membership_id": str(membership.id),
         "site_id": str(site.id),
         "resource_id": str(resource.id),
         "booking_id": str(booking.id),

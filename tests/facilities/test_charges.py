@@ -191,3 +191,30 @@ def test_ordering_a_service_another_site_offers_is_refused(session: Session) -> 
             quantity=Decimal(1),
             site_id=here.id,
         )
+
+
+def test_ending_a_lease_earlier_voids_later_months_and_prorates_the_last(session: Session) -> None:
+    site = make_site(session)
+    finance = make_user(session, roles=[Role.finance])
+    startup = make_startup(session)
+    lease = service.create_lease(
+        session,
+        startup_id=startup.id,
+        space=make_space(session, site=site, price=31000),
+        start_date=date(2026, 10, 1),
+        end_date=None,
+        actor=finance,
+    )
+    for period in (date(2026, 10, 1), NOV, date(2026, 12, 1)):
+        service.generate_charges(session, site=site, period=period)
+    service.end_lease(session, lease=lease, end_date=date(2026, 11, 16), actor=finance)
+    live = sorted(
+        (c.service_date, c.amount_minor, c.period_end) for c in _charges(session, site.id) if c.voided_at is None
+    )
+    assert live == [
+        (date(2026, 10, 1), 31000, date(2026, 11, 1)),
+        (date(2026, 11, 1), 15500, date(2026, 11, 16)),  # 15 of 30 days
+    ]
+    assert service.generate_charges(session, site=site, period=date(2026, 12, 1)).created == 0
+    with pytest.raises(ValidationFailed):
+        service.end_lease(session, lease=lease, end_date=date(2026, 12, 1), actor=finance)
