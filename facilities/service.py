@@ -799,6 +799,8 @@ def cancel_booking(session: Session, *, booking: Booking, actor: User, now: date
     now = now or utcnow()
     if not can_manage_booking(session, actor, booking):
         raise PermissionDenied("You can cancel only your own startup's bookings.")
+    # Two cancellations at once: the second waits here on PostgreSQL and then sees the booking cancelled.
+    session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.confirmed:
         raise InvalidTransition("This booking is cancelled already.")
     if booking.start_at <= now:
@@ -862,6 +864,7 @@ def reprice_booking(session: Session, *, booking: Booking, actor: User, reason: 
     _require(actor, MANAGER_ROLES, "re-price bookings")
     if not reason.strip():
         raise ValidationFailed("Say why the booking is re-priced.", field_errors={"reason": "Required."})
+    session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.confirmed:
         raise InvalidTransition("Only a confirmed booking can be re-priced.")
     resource = session.get_one(Resource, booking.resource_id)

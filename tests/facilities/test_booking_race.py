@@ -122,3 +122,64 @@ def test_postgresql_exclusion_constraint_refuses_an_overlap_that_skips_the_check
     with session.begin_nested():
         session.add(raw(12))  # right after the buffer: allowed
         session.flush()
+
+
+@pytest.mark.slow
+def test_ten_clients_cancelling_one_booking_restore_the_allowance_once(
+    backend: str, worker_id_str: str, tmp_dir: Path
+) -> None:
+    from datetime import date
+
+    from facilities.repository import AllowanceRepository
+    from incubator.errors import InvalidTransition
+    from tests.facilities.builders import make_membership, make_plan
+
+    url = backends.database_url(backend, worker_id_str, tmp_dir, purpose="cancel_race")
+    upgrade(url)
+    engine = create_db_engine(url, pool_size=10)
+    try:
+        with Session(engine, expire_on_commit=False) as setup:
+            site = make_site(setup)
+            resource = make_resource(setup, site=site)
+            founder = make_user(setup, roles=[Role.founder])
+            startup = make_startup(setup, founder=founder)
+            make_membership(setup, startup=startup, plan=make_plan(setup, site=site, included_minutes=240))
+            start, end = slot(3, 9, 2)
+            booking = service.book(
+                setup, resource=resource, startup_id=startup.id, user=founder, start_at=start, end_at=end, now=NOW
+            )
+            setup.commit()
+        barrier = threading.Barrier(10)
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def client() -> None:
+            with Session(engine, expire_on_commit=False) as s:
+                user = s.get_one(User, founder.id)
+                mine = s.get_one(Booking, booking.id)
+                s.commit()
+                barrier.wait(timeout=60)
+                try:
+                    service.cancel_booking(s, booking=mine, actor=user, now=NOW)
+                    s.commit()
+                    result = "cancelled"
+                except InvalidTransition:
+                    s.rollback()
+                    result = "409"
+                except Exception as exc:
+                    s.rollback()
+                    result = f"error {type(exc).__name__}: {exc}"
+            with lock:
+                outcomes.append(result)
+
+        threads = [threading.Thread(target=client) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert sorted(set(outcomes)) == ["409", "cancelled"], outcomes
+        assert outcomes.count("cancelled") == 1
+        with Session(engine) as check:
+            assert AllowanceRepository(check).balance(startup.id, site.id, date(2026, 11, 1)) == 240
+    finally:
+        engine.dispose()
