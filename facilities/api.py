@@ -48,16 +48,19 @@ from facilities.schemas import (
     ChargePublic,
     ChargeRun,
     ChargeRunOut,
+    ChargeTotalOut,
     ClearanceCreate,
     ClearancePublic,
     DirectoryEntry,
     EndBody,
+    FacilityReport,
     LeaseCreate,
     LeasePublic,
     MaintenanceCreate,
     MaintenancePublic,
     MembershipCreate,
     MembershipPublic,
+    OccupancyOut,
     OrderCreate,
     OrderPublic,
     PassThroughCreate,
@@ -79,6 +82,7 @@ from facilities.schemas import (
     TaxRatePublic,
     TrainingCreate,
     TrainingPublic,
+    UtilisationOut,
 )
 from incubator.api import ERRORS
 from incubator.config import get_settings
@@ -623,6 +627,42 @@ def generate_charges(body: ChargeRun, user: FinanceApi, session: SessionDep) -> 
         raise NotFound(f"No site with the code {body.site_code}.")
     result = service.run_charge_step(session, site=site, period=service.parse_period(body.period), actor=user)
     return ChargeRunOut(site_code=site.code, period=body.period, created=result.created, existing=result.existing)
+
+
+@router.get("/facility-reports", response_model=FacilityReport, name="api.facilities.reports")
+def facility_report(
+    _: StaffApi,
+    session: SessionDep,
+    period: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+) -> FacilityReport:
+    """Occupancy (space-days leased by site and kind), equipment utilisation (booked of bookable hours) and charges
+    by site and category for a month (finance and programme staff). The same figures as the reports page."""
+    month = service.parse_period(period)
+    return FacilityReport(
+        period=period,
+        occupancy=[
+            OccupancyOut(
+                site=r.site, kind=r.kind, leased_days=r.leased_days, available_days=r.available_days, share=r.share
+            )
+            for r in service.occupancy(session, period=month)
+        ],
+        utilisation=[
+            UtilisationOut(
+                site=r.site,
+                resource=r.resource,
+                booked_minutes=r.booked_minutes,
+                bookable_minutes=r.bookable_minutes,
+                share=r.share,
+            )
+            for r in service.utilisation(session, period=month)
+        ],
+        charges=[
+            ChargeTotalOut(site=site, currency=currency, category=category, amount_minor=amount)
+            for site, currency, category, amount in ChargeRepository(session).totals_by_site_category(
+                month, service.next_month(month)
+            )
+        ],
+    )
 
 
 # --- Calendar feed -------------------------------------------------------------------------------------------------

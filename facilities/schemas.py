@@ -697,3 +697,33 @@ class EndForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     end_date: date
+
+
+class OccupancyOut(BaseModel):
+    site: str
+    kind: str
+    leased_days: int
+    available_days: int
+    share: float
+
+
+class UtilisationOut(BaseModel):
+    site: str
+    resource: str
+    booked_minutes: int
+    bookable_minutes: int
+    share: float
+
+
+class ChargeTotalOut(BaseModel):
+    site: str
+    currency: str
+    category: str
+    amount_minor: int
+
+
+class FacilityReport(BaseModel):
+    period: str
+    occupancy: list[OccupancyOut]
+    utilisation: list[UtilisationOut]
+    charges: list[ChargeTotalOut]

@@ -79,6 +79,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # API: charges, calendar.
     ("GET", "/api/v1/charges"): MONEY,
     ("POST", "/api/v1/charges/generate"): FINANCE,
+    ("GET", "/api/v1/facility-reports"): STAFF,
     ("GET", "/api/v1/me/calendar"): SIGNED_IN,
     # The feed's secret token stands in for a log-in (calendar apps cannot log in); a wrong token is a 404.
     ("GET", "/calendar/{feed_token}.ics"): PUBLIC,

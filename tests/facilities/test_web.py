@@ -366,3 +366,46 @@ def test_staff_dashboard_shows_the_months_facilities(client: TestClient, session
     page = client.get("/")
     assert page.status_code == 200
     assert "Orders waiting on staff" in page.text
+
+
+def test_report_api_gives_occupancy_utilisation_and_charges(client: TestClient, session: Session) -> None:
+    site, _, big, founder, startup = _world(session)
+    finance = make_user(session, roles=[Role.finance])
+    from facilities.models import SpaceKind
+    from tests.facilities.builders import make_space
+
+    desk = make_space(session, site=site, kind=SpaceKind.desk)
+    make_space(session, site=site, kind=SpaceKind.desk)
+    service.create_lease(
+        session, startup_id=startup.id, space=desk, start_date=date(2026, 11, 16), end_date=None, actor=finance
+    )
+    session.add(
+        Booking(
+            resource_id=big.id,
+            site_id=site.id,
+            startup_id=startup.id,
+            user_id=founder.id,
+            start_at=datetime(2026, 11, 3, 9, tzinfo=UTC),
+            end_at=datetime(2026, 11, 3, 21, tzinfo=UTC),
+            blocked_until=datetime(2026, 11, 3, 22, tzinfo=UTC),
+            service_date=date(2026, 11, 3),
+            minutes=720,
+            currency="GBP",
+        )
+    )
+    service.generate_charges(session, site=site, period=date(2026, 11, 1))
+    session.commit()
+    response = client.get("/api/v1/facility-reports", params={"period": "2026-11"}, headers=bearer(session, finance))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    desks = next(r for r in body["occupancy"] if r["kind"] == "Desk")
+    assert (desks["leased_days"], desks["available_days"]) == (15, 60)
+    vessel = next(r for r in body["utilisation"] if r["resource"] == "Pilot fermenter 300 L")
+    assert (vessel["booked_minutes"], vessel["bookable_minutes"]) == (720, 30 * 24 * 60)
+    assert {c["category"] for c in body["charges"]} == {"lease", "membership"}
+    assert (
+        client.get(
+            "/api/v1/facility-reports", params={"period": "2026-11"}, headers=bearer(session, founder)
+        ).status_code
+        == 403
+    )
