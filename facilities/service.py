@@ -1360,9 +1360,22 @@ def availability(session: Session, *, resource: Resource, monday: date, viewer: 
     for block in ResourceRepository(session).maintenance_overlapping(resource.id, start, end):
         busy.append(BusyView(block.start_at, block.end_at, "maintenance", block.reason))
     busy.sort(key=lambda b: b.start_at)
-    blocked = ResourceRepository(session).blocked_minutes([resource.id], start, end)[resource.id]
     total = int((end - start).total_seconds() // 60)
-    return AvailabilityView(resource, site, monday, start, end, busy, max(0, total - blocked))
+    return AvailabilityView(
+        resource, site, monday, start, end, busy, max(0, total - _covered_minutes(busy, start, end))
+    )
+
+
+def _covered_minutes(busy: list[BusyView], start: datetime, end: datetime) -> int:
+    """Minutes of [start, end) covered by the union of the busy intervals (sorted by start)."""
+    covered = 0
+    cursor = start
+    for b in busy:
+        s, e = max(b.start_at, cursor), min(b.end_at, end)
+        if e > s:
+            covered += int((e - s).total_seconds() // 60)
+            cursor = e
+    return covered
 
 
 @dataclass(frozen=True)

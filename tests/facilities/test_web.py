@@ -144,6 +144,7 @@ def test_api_booking_conflict_is_409_and_names_the_slot(client: TestClient, sess
     kinds = [b["kind"] for b in availability.json()["busy"]]
     assert kinds == ["booking", "buffer"]
     assert availability.json()["busy"][0]["mine"] is True
+    assert availability.json()["free_minutes"] == 7 * 24 * 60 - 4 * 60 - 60  # the booking and its cleaning hour
     allowance = client.get("/api/v1/allowance", params={"day": monday.isoformat()}, headers=headers)
     assert allowance.json()[0]["left_minutes"] == 600 - 240
     cancel = client.post(f"/api/v1/bookings/{first.json()['id']}/cancel", headers=headers)
