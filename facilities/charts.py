@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pygal
 from pygal.style import Style
 
-from incubator.money import to_major
-
 if TYPE_CHECKING:
     from facilities.service import OccupancyRow, UtilisationRow
 
@@ -68,13 +66,20 @@ def utilisation_chart(rows: list[UtilisationRow]) -> str:
 
 
 def charges_chart(totals: list[tuple[str, str, str, int]]) -> str:
-    """One stacked bar per site (in its own currency) by category."""
-    chart = _base(pygal.StackedBar, "Charges by site and category (list price, major units)")
+    """One bar per site, split by category as a share of that site's total: sites bill in different currencies,
+    so their amounts are not drawn on one scale (the table beside the chart gives them)."""
+    chart = _base(pygal.StackedBar, "Charges by category (% of each site's total)", range=(0, 100))
     sites = sorted({f"{s} ({c})" for s, c, _cat, _a in totals})
     chart.x_labels = sites
-    by_category: dict[str, dict[str, float]] = defaultdict(dict)
+    site_totals: dict[str, int] = defaultdict(int)
+    by_category: dict[str, dict[str, int]] = defaultdict(dict)
     for site, currency, category, amount in totals:
-        by_category[category.replace("_", " ").capitalize()][f"{site} ({currency})"] = float(to_major(amount, currency))
+        key = f"{site} ({currency})"
+        site_totals[key] += amount
+        by_category[category.replace("_", " ").capitalize()][key] = amount
     for category, values in sorted(by_category.items()):
-        chart.add(category, [values.get(s) for s in sites])
+        chart.add(
+            category,
+            [round(values[s] * 100 / site_totals[s], 1) if s in values and site_totals[s] else None for s in sites],
+        )
     return _render(chart)
