@@ -606,5 +606,7 @@ def _orders(session, sites, catalogue, founders, finance, startup) -> None:  # t
             order.status = OrderStatus.delivered
             order.delivered_date = delivered
             order.delivered_at = datetime.combine(delivered, time(15), tzinfo=UTC)
+            order.created_at = order.delivered_at - timedelta(days=9)
+            order.started_at = order.delivered_at - timedelta(days=7)
             session.add(order)
             session.flush()
