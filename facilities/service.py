@@ -542,7 +542,7 @@ def ensure_grant(session: Session, *, membership: Membership, month: date) -> No
         membership_id=membership.id,
         month=month,
         kind=AllowanceKind.grant,
-        minutes=plan.included_minutes,
+        minutes=granted_minutes(plan.included_minutes, membership, month),
         entry_key=key,
     )
     try:
@@ -551,6 +551,16 @@ def ensure_grant(session: Session, *, membership: Membership, month: date) -> No
             session.flush()
     except IntegrityError:
         pass  # granted by a concurrent request a moment ago
+
+
+def granted_minutes(included: int, membership: Membership, month: date) -> int:
+    """The plan's included minutes for `month`, by day like the fee when the membership starts or ends in it
+    (whole minutes, rounded down so a partial month never grants more than its share)."""
+    end = next_month(month)
+    first = max(membership.start_date, month)
+    last = min(membership.end_date, end) if membership.end_date else end
+    days, in_month = max(0, (last - first).days), (end - month).days
+    return included if days >= in_month else included * days // in_month
 
 
 @dataclass(frozen=True)
@@ -571,7 +581,7 @@ def allowance_left(session: Session, *, startup_id: uuid.UUID, site: Site, day: 
     if membership is not None:
         ensure_grant(session, membership=membership, month=month)
         plan = session.get_one(Plan, membership.plan_id)
-        plan_name, granted = plan.name, plan.included_minutes
+        plan_name, granted = plan.name, granted_minutes(plan.included_minutes, membership, month)
     left = AllowanceRepository(session).balance(startup_id, site.id, month)
     return AllowanceView(site=site, month=month, granted_minutes=granted, left_minutes=left, plan_name=plan_name)
 

@@ -197,3 +197,14 @@ def test_members_may_book_further_ahead_than_non_members(session: Session) -> No
         _book(session, resource, startup, founder, day=10)
     make_membership(session, startup=startup, plan=make_plan(session, site=site))  # 60 days ahead
     assert _book(session, resource, startup, founder, day=10).start_at > NOW + timedelta(days=7)
+
+
+def test_a_membership_starting_mid_month_grants_that_months_share_of_hours(session: Session) -> None:
+    site, resource, founder, startup = _setup(session)
+    make_membership(
+        session, startup=startup, plan=make_plan(session, site=site, included_minutes=600), start=date(2026, 11, 6)
+    )
+    booking = _book(session, resource, startup, founder, hours=10)  # 25 of 30 days: 500 of 600 minutes
+    assert (booking.included_minutes, booking.billable_minutes) == (500, 100)
+    view = service.allowance_left(session, startup_id=startup.id, site=site, day=date(2026, 11, 20))
+    assert (view.granted_minutes, view.left_minutes) == (500, 0)

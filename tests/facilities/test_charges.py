@@ -150,7 +150,8 @@ def test_running_the_charge_step_twice_yields_exactly_one_charge_per_billable_th
     }
     assert live[ChargeCategory.membership].amount_minor == 70000  # 21 of 30 days
     assert live[ChargeCategory.membership].discount_rate == 0
-    assert live[ChargeCategory.booking].amount_minor == 12000  # 3 h less 1 h included, at 60.00
+    # 3 h less the month's share of the included hour (21 of 30 days: 42 minutes), at 60.00 an hour.
+    assert live[ChargeCategory.booking].amount_minor == 13800
     assert live[ChargeCategory.booking].discount_rate == Decimal("0.10")
     assert live[ChargeCategory.booking].source_ref == str(booking.id)
     assert live[ChargeCategory.service].amount_minor == 60000
