@@ -78,7 +78,7 @@ from incubator.db import utcnow
 from incubator.deps import PageUser, SessionDep, verify_csrf
 from incubator.errors import AppError, NotFound, PermissionDenied
 from incubator.models import User
-from incubator.money import SUPPORTED_CURRENCIES, to_minor
+from incubator.money import SUPPORTED_CURRENCIES, format_money, to_minor
 from incubator.pagination import PageParams, page_params
 from incubator.repository import UserRepository
 from incubator.web import flash, form_values, parse_form, redirect, render
@@ -300,7 +300,12 @@ async def book(request: Request, session: SessionDep, user: BookerPage, resource
     if errors or data is None:
         week = values.get("day") if isinstance(values.get("day"), str) else None
         return _resource_page(request, session, user, resource, _safe_week(week), values, errors, status_code)
-    price = "included in your plan" if booking.amount_minor == 0 else "charged beyond your allowance"
+    if booking.amount_minor == 0:
+        price = "included in your plan"
+    else:
+        price = f"{format_money(booking.amount_minor, booking.currency)} at list price"
+        if booking.included_minutes:
+            price += f" beyond the {booking.included_minutes / 60:g} h included"
     flash(request, f"Booked {resource.name} for {data.day:%d %b %Y} at {data.start_time} ({price}).")
     return redirect(request, "/facilities/mine")
 
