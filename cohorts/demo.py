@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from cohorts import service
+from cohorts import scoring, service
 from cohorts.models import (
     Application,
     ApplicationEvent,
@@ -28,6 +28,9 @@ from cohorts.models import (
     DecisionResponse,
     Enrollment,
     QuestionKind,
+    Recommendation,
+    Review,
+    ReviewAssignment,
 )
 from cohorts.repository import FormRepository, ReviewRepository
 from cohorts.schemas import CohortCreate, CriterionCreate, ProgrammeCreate, QuestionCreate, ReviewCreate
@@ -296,3 +299,60 @@ def load(session: Session) -> None:
     for mail in session.exec(select(OutboxEmail).where(col(OutboxEmail.kind).in_(["decision", "review"]))).all():
         session.delete(mail)
     session.flush()
+
+
+def generate_reviewed_cohort(
+    session: Session, *, applications: int, reviews_per_application: int = 3, reviewers: int = 20, seed: int = 1
+) -> Cohort:
+    """A cohort in review with `applications` submitted applications, each reviewed `reviews_per_application` times:
+    written in bulk (no service calls) for the ranking benchmark and the query-count test."""
+    rng = random.Random(seed)
+    now = utcnow()
+    tag = f"{seed}-{applications}-{rng.randrange(10**9)}"
+    pm = _user(session, f"pm-{tag}@bench.example.org", "Bench PM", [Role.program_manager])
+    programme = service.create_programme(session, data=ProgrammeCreate(name=f"Bench programme {tag}"), actor=pm)
+    cohort = Cohort(
+        programme_id=programme.id, name=f"Bench cohort {tag}", applications_open_at=now - timedelta(days=30),
+        applications_close_at=now - timedelta(days=1), start_date=(now + timedelta(days=30)).date(),
+        end_date=(now + timedelta(days=150)).date(), capacity=max(1, applications // 10),
+        status=CohortStatus.reviewing, reviewers_per_application=reviews_per_application,
+    )  # fmt: skip
+    session.add(cohort)
+    session.flush()
+    criteria = [service.add_criterion(session, cohort=cohort, data=c, actor=pm) for c in RUBRIC]
+    weights = {str(c.id): c.weight for c in criteria}
+    users = [
+        User(email=f"reviewer{i}-{tag}@bench.example.org", full_name=f"Reviewer {i}") for i in range(reviewers)
+    ]
+    session.add_all(users)
+    session.flush()
+    startups = [Startup(name=f"Bench startup {i} {tag}", sector=rng.choice(list(Sector))) for i in range(applications)]
+    session.add_all(startups)
+    session.flush()
+    apps = [
+        Application(cohort_id=cohort.id, startup_id=s.id, status=ApplicationStatus.under_review, submitted_at=now)
+        for s in startups
+    ]
+    session.add_all(apps)
+    session.flush()
+    assignments: list[ReviewAssignment] = []
+    for i, app in enumerate(apps):
+        for k in range(reviews_per_application):
+            reviewer = users[(i + k) % reviewers]
+            assignments.append(
+                ReviewAssignment(application_id=app.id, reviewer_id=reviewer.id, status=AssignmentStatus.submitted)
+            )
+    session.add_all(assignments)
+    session.flush()
+    rows = []
+    for a in assignments:
+        scores = {str(c.id): rng.randint(1, 5) for c in criteria}
+        rows.append(
+            Review(
+                assignment_id=a.id, application_id=a.application_id, reviewer_id=a.reviewer_id, scores=scores,
+                weighted_total=round(scoring.weighted_total(scores, weights), 4), recommendation=Recommendation.accept,
+            )
+        )  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    return cohort

@@ -1,0 +1,153 @@
+"""The admissions journey over HTTP through the pages (TestClient), plus the panels and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from cohorts.models import Application, ApplicationStatus, AssignmentStatus, Enrollment, ReviewAssignment
+from cohorts.repository import FormRepository, ReviewRepository
+from incubator.db import utcnow
+from incubator.models import OutboxEmail
+from startups.models import Sector
+from tests.cohorts.builders import add_reviewers, make_cohort, make_founder_startup, make_pm
+from tests.support.factories import ensure_csrf, post_form, sign_in
+
+
+def _open_cohort(session: Session, **kwargs: object):  # type: ignore[no-untyped-def]
+    now = utcnow().replace(tzinfo=None)
+    pm = make_pm(session)
+    cohort = make_cohort(
+        session, pm=pm, opens=now - timedelta(days=1), closes=now + timedelta(days=7), **kwargs  # type: ignore[arg-type]
+    )
+    return pm, cohort
+
+
+def test_public_landing_lists_open_cohorts_with_their_deadline(client: TestClient, session: Session) -> None:
+    _, cohort = _open_cohort(session, timezone="Europe/London")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert cohort.name in page.text and "Europe/London" in page.text and "Apply by" in page.text
+
+
+def test_whole_journey_through_the_pages(client: TestClient, session: Session) -> None:
+    pm, cohort = _open_cohort(session, blind=True, reviewers_per_application=1, capacity=2)
+    r1, r2 = add_reviewers(session, cohort=cohort, pm=pm, count=2, capacity=5, tags=["climate"])
+    founder, startup = make_founder_startup(session, sector=Sector.climate)
+    pitch, bio, deck = FormRepository(session).questions(cohort.id)
+
+    # The founder applies, saves a draft, uploads a deck and submits.
+    sign_in(client, session, founder)
+    assert "Your applications" in client.get("/").text
+    response = post_form(client, f"/cohorts/{cohort.id}/apply", {"startup_id": str(startup.id)})
+    assert response.status_code == 303
+    app_url = response.headers["location"]
+    token = ensure_csrf(client)
+    bad = client.post(
+        f"{app_url}/answers",
+        data={"csrf_token": token, f"q_{pitch.id}": "Gas fermentation", "action": "save"},
+        files={f"q_{deck.id}": ("deck.pdf", b"not a pdf", "application/pdf")},
+    )
+    assert bad.status_code == 422 and "This file is not a PDF." in bad.text and "Gas fermentation" in bad.text
+    saved = client.post(
+        f"{app_url}/answers",
+        data={"csrf_token": token, f"q_{pitch.id}": "Gas fermentation", f"q_{bio.id}": f"{founder.full_name}, PhD"},
+        files={f"q_{deck.id}": ("deck.pdf", b"%PDF-1.7 deck", "application/pdf")},
+    )
+    assert saved.status_code == 303
+    submitted = client.post(
+        f"{app_url}/answers", data={"csrf_token": token, f"q_{pitch.id}": "Gas fermentation", "action": "submit"}
+    )
+    assert submitted.status_code == 303
+    app = session.exec(select(Application).where(Application.startup_id == startup.id)).one()
+    session.refresh(app)
+    assert app.status == ApplicationStatus.submitted
+    assert client.get(f"/applications/{app.id}/files/{deck.id}").content == b"%PDF-1.7 deck"
+
+    # The programme manager assigns reviewers automatically.
+    sign_in(client, session, pm)
+    assert post_form(client, f"/cohorts/{cohort.id}/auto-assign").status_code == 303
+    (first,) = [a for a, _ in ReviewRepository(session).for_application(app.id)]
+    reviewer = r1 if first.reviewer_id == r1.id else r2
+    other = r2 if reviewer is r1 else r1
+
+    # That reviewer declares a conflict: the application goes to the other one.
+    sign_in(client, session, reviewer)
+    assert client.get(f"/applications/{app.id}").status_code == 403  # before declaring
+    post_form(client, f"/review-assignments/{first.id}/declaration", {"has_conflict": "1", "reason": "Advisor"})
+    replacement = session.exec(
+        select(ReviewAssignment).where(ReviewAssignment.application_id == app.id, ReviewAssignment.reviewer_id == other.id)
+    ).one()
+    assert replacement.status == AssignmentStatus.assigned
+    assert client.get(f"/applications/{app.id}").status_code == 404  # handed back: no longer theirs
+
+    # The other declares no conflict and reviews, blind.
+    sign_in(client, session, other)
+    assert "Reviews to do" in client.get("/").text
+    post_form(client, f"/review-assignments/{replacement.id}/declaration", {"has_conflict": "0"})
+    page = client.get(f"/applications/{app.id}")
+    assert page.status_code == 200 and "Hidden for blind review" in page.text
+    assert founder.email not in page.text and founder.full_name not in page.text
+    c1, c2 = FormRepository(session).criteria(cohort.id)
+    out_of_scale = post_form(
+        client, f"/review-assignments/{replacement.id}/review",
+        {f"score_{c1.id}": "7", f"score_{c2.id}": "3", "recommendation": "accept"},
+    )  # fmt: skip
+    assert out_of_scale.status_code == 422 and "Scores are from 1 to 5." in out_of_scale.text
+    done = post_form(
+        client, f"/review-assignments/{replacement.id}/review",
+        {f"score_{c1.id}": "5", f"score_{c2.id}": "4", "recommendation": "accept", "comment": "Strong team"},
+    )  # fmt: skip
+    assert done.status_code == 303
+
+    # The programme manager ranks, exports, decides and releases.
+    sign_in(client, session, pm)
+    ranking = client.get(f"/cohorts/{cohort.id}/ranking")
+    assert ranking.status_code == 200 and startup.name in ranking.text and "4.67" in ranking.text
+    exported = client.get(f"/cohorts/{cohort.id}/ranking.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert exported.headers["content-type"].startswith("text/csv") and rows[0]["startup"] == startup.name
+    assert post_form(client, f"/cohorts/{cohort.id}/decisions", {"application_id": str(app.id), "outcome": "accept"}).status_code == 303
+    preview = client.get(f"/cohorts/{cohort.id}/release")
+    assert "You have a place in" in preview.text and founder.email in preview.text
+    assert not session.exec(select(OutboxEmail).where(OutboxEmail.to_address == founder.email)).all()
+    assert post_form(client, f"/cohorts/{cohort.id}/release").status_code == 303
+    again = post_form(client, f"/cohorts/{cohort.id}/release")
+    assert again.status_code == 409
+    mail = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == founder.email)).one()
+    link = re.search(r"http://testserver(/applications/\S+)", mail.body_text)
+    assert link is not None
+    dashboard = client.get("/")
+    assert "<svg" in dashboard.text and "Admissions funnel" in dashboard.text and "<script" not in dashboard.text
+
+    # The founder sees the decision, confirms and is enrolled.
+    sign_in(client, session, founder)
+    page = client.get(link.group(1))
+    assert "offered a place" in page.text
+    assert post_form(client, f"/applications/{app.id}/confirm").status_code == 303
+    assert session.exec(select(Enrollment).where(Enrollment.startup_id == startup.id)).one()
+    assert "You are enrolled" in client.get(f"/applications/{app.id}").text
+
+
+def test_staff_pages_render(client: TestClient, session: Session) -> None:
+    pm, cohort = _open_cohort(session)
+    sign_in(client, session, pm)
+    for url in ("/cohorts", "/cohorts/new", f"/cohorts/{cohort.id}", f"/cohorts/{cohort.id}/applications",
+                f"/cohorts/{cohort.id}/ranking", f"/cohorts/{cohort.id}/release", "/reviews"):  # fmt: skip
+        assert client.get(url).status_code == 200, url
+    bad = post_form(client, f"/cohorts/{cohort.id}/questions", {"prompt": "", "kind": "single_choice"})
+    assert bad.status_code == 422
+    created = post_form(
+        client, "/cohorts/new",
+        {"programme_id": str(cohort.programme_id), "name": "Autumn 2027", "timezone": "Asia/Shanghai",
+         "applications_open": "2027-06-01T09:00", "applications_close": "2027-07-01T17:00", "start_date": "2027-09-01",
+         "capacity": "10"},
+    )  # fmt: skip
+    assert created.status_code == 303
+    detail = client.get(created.headers["location"])
+    assert "Asia/Shanghai" in detail.text and "1 Jan 2028" in detail.text  # four months by default
