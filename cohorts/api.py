@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 
 from cohorts import service
-from cohorts.deps import AnyCohort, ApiApplication, ApiAssignment, FounderApi, PmApi, ReviewerApi
+from cohorts.deps import AnyCohort, ApiApplication, ApiAssignment, FounderApi, PmApi, ReviewerApi, TeamApiApplication
 from cohorts.models import ApplicationStatus
 from cohorts.repository import (
     ApplicationRepository,
@@ -274,7 +274,7 @@ def get_application(row: ApiApplication, user: ApiUser, session: SessionDep) -> 
 
 
 @router.put("/applications/{application_id}/answers", response_model=ApplicationView, name="api.applications.answers")
-def save_answers(row: ApiApplication, body: AnswersUpdate, user: ApiUser, session: SessionDep) -> ApplicationView:
+def save_answers(row: TeamApiApplication, body: AnswersUpdate, user: ApiUser, session: SessionDep) -> ApplicationView:
     """Save draft answers (any subset)."""
     app, startup, cohort = row
     service.save_answers(session, application=app, answers=dict(body.answers), actor=user)
@@ -287,7 +287,7 @@ def save_answers(row: ApiApplication, body: AnswersUpdate, user: ApiUser, sessio
     name="api.applications.upload",
 )
 async def upload_file(
-    row: ApiApplication,
+    row: TeamApiApplication,
     question_id: uuid.UUID,
     user: ApiUser,
     session: SessionDep,
@@ -321,7 +321,7 @@ def download_file(row: ApiApplication, question_id: uuid.UUID, user: ApiUser, se
 
 
 @router.post("/applications/{application_id}/submit", response_model=ApplicationView, name="api.applications.submit")
-def submit(row: ApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
+def submit(row: TeamApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
     """Submit before the deadline (checked on the server in the cohort's time zone) with every required answer."""
     app, startup, cohort = row
     service.submit_application(session, application=app, actor=user)
@@ -331,7 +331,7 @@ def submit(row: ApiApplication, user: ApiUser, session: SessionDep) -> Applicati
 @router.post(
     "/applications/{application_id}/withdraw", response_model=ApplicationView, name="api.applications.withdraw"
 )
-def withdraw(row: ApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
+def withdraw(row: TeamApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
     """Withdraw the application."""
     app, startup, cohort = row
     service.withdraw_application(session, application=app, actor=user)
@@ -341,7 +341,7 @@ def withdraw(row: ApiApplication, user: ApiUser, session: SessionDep) -> Applica
 @router.post(
     "/applications/{application_id}/interview", response_model=ApplicationView, name="api.applications.interview"
 )
-def interview(row: ApiApplication, body: InterviewCreate, user: PmApi, session: SessionDep) -> ApplicationView:
+def interview(user: PmApi, row: ApiApplication, body: InterviewCreate, session: SessionDep) -> ApplicationView:
     """Invite to an interview at a time (the cohort's time zone) with a note."""
     app, startup, cohort = row
     service.schedule_interview(session, application=app, at=body.at, note=body.note, actor=user)
@@ -349,13 +349,13 @@ def interview(row: ApiApplication, body: InterviewCreate, user: PmApi, session: 
 
 
 @router.post("/applications/{application_id}/confirm", response_model=EnrollmentPublic, name="api.applications.confirm")
-def confirm(row: ApiApplication, user: ApiUser, session: SessionDep) -> EnrollmentPublic:
+def confirm(row: TeamApiApplication, user: ApiUser, session: SessionDep) -> EnrollmentPublic:
     """Accept the offered place: the startup is enrolled (while places remain)."""
     return EnrollmentPublic.model_validate(service.confirm_place(session, application=row[0], actor=user))
 
 
 @router.post("/applications/{application_id}/decline", response_model=ApplicationView, name="api.applications.decline")
-def decline(row: ApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
+def decline(row: TeamApiApplication, user: ApiUser, session: SessionDep) -> ApplicationView:
     """Decline the offered place; it is offered to the next startup on the waiting list."""
     app, startup, cohort = row
     service.decline_place(session, application=app, actor=user)

@@ -321,9 +321,7 @@ def generate_reviewed_cohort(
     session.flush()
     criteria = [service.add_criterion(session, cohort=cohort, data=c, actor=pm) for c in RUBRIC]
     weights = {str(c.id): c.weight for c in criteria}
-    users = [
-        User(email=f"reviewer{i}-{tag}@bench.example.org", full_name=f"Reviewer {i}") for i in range(reviewers)
-    ]
+    users = [User(email=f"reviewer{i}-{tag}@bench.example.org", full_name=f"Reviewer {i}") for i in range(reviewers)]
     session.add_all(users)
     session.flush()
     startups = [Startup(name=f"Bench startup {i} {tag}", sector=rng.choice(list(Sector))) for i in range(applications)]

@@ -12,7 +12,7 @@ from cohorts.errors import ConflictNotDeclared
 from cohorts.models import Application, AssignmentStatus, Cohort, ReviewAssignment
 from cohorts.repository import ApplicationRepository, CohortRepository, ReviewRepository, is_staff
 from incubator.deps import ApiUser, PageUser, SessionDep, api_roles, page_roles
-from incubator.errors import NotFound
+from incubator.errors import NotFound, PermissionDenied
 from incubator.models import Role, User
 from startups.models import Startup
 
@@ -64,6 +64,26 @@ def _app_api(application_id: uuid.UUID, session: SessionDep, user: ApiUser) -> t
 
 PageApplication = Annotated[tuple[Application, Startup, Cohort], Depends(_app_page)]
 ApiApplication = Annotated[tuple[Application, Startup, Cohort], Depends(_app_api)]
+
+
+def _team_only(session: Session, user: User, row: tuple[Application, Startup, Cohort]) -> None:
+    if not ApplicationRepository(session).is_member(user.id, row[1].id):
+        raise PermissionDenied("Only the startup's team can do this with its application.")
+
+
+def _team_app_page(row: PageApplication, session: SessionDep, user: PageUser) -> tuple[Application, Startup, Cohort]:
+    _team_only(session, user, row)
+    return row
+
+
+def _team_app_api(row: ApiApplication, session: SessionDep, user: ApiUser) -> tuple[Application, Startup, Cohort]:
+    _team_only(session, user, row)
+    return row
+
+
+# The application of the asker's own startup (drafting, submitting, withdrawing, answering the offer).
+TeamPageApplication = Annotated[tuple[Application, Startup, Cohort], Depends(_team_app_page)]
+TeamApiApplication = Annotated[tuple[Application, Startup, Cohort], Depends(_team_app_api)]
 
 
 def own_assignment(session: Session, user: User, assignment_id: uuid.UUID) -> ReviewAssignment:

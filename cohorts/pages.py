@@ -10,7 +10,15 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from cohorts import service
-from cohorts.deps import AnyCohort, PageApplication, PageAssignment, PmPage, ReviewerPage
+from cohorts.deps import (
+    AnyCohort,
+    FounderPage,
+    PageApplication,
+    PageAssignment,
+    PmPage,
+    ReviewerPage,
+    TeamPageApplication,
+)
 from cohorts.models import ApplicationStatus, CohortStatus, DecisionOutcome, QuestionKind, Recommendation
 from cohorts.repository import (
     ApplicationRepository,
@@ -348,7 +356,7 @@ def release(request: Request, session: SessionDep, user: PmPage, cohort: AnyCoho
 
 
 @router.post("/cohorts/{cohort_id}/apply", name="cohorts.apply")
-async def apply(request: Request, session: SessionDep, user: PageUser, cohort: AnyCohort) -> Response:
+async def apply(request: Request, session: SessionDep, user: FounderPage, cohort: AnyCohort) -> Response:
     form = await request.form()
     startup_id = str(form.get("startup_id") or "")
     startup = StartupRepository(session).readable_by(user, uuid.UUID(startup_id)) if _is_uuid(startup_id) else None
@@ -400,7 +408,9 @@ def application_detail(request: Request, session: SessionDep, user: PageUser, ro
 
 
 @router.post("/applications/{application_id}/answers", response_class=HTMLResponse, name="applications.answers")
-async def application_answers(request: Request, session: SessionDep, user: PageUser, row: PageApplication) -> Response:
+async def application_answers(
+    request: Request, session: SessionDep, user: PageUser, row: TeamPageApplication
+) -> Response:
     app, _, cohort = row
     form = await request.form()
     values = form_values(form)
@@ -453,17 +463,15 @@ def application_file(
     )
 
 
-def _app_action(name: str, message: str) -> None:
-    def handler(request: Request, session: SessionDep, user: PageUser, row: PageApplication) -> Response:
+def _team_action(name: str, message: str) -> None:
+    def handler(request: Request, session: SessionDep, user: PageUser, row: TeamPageApplication) -> Response:
         app = row[0]
         if name == "withdraw":
             service.withdraw_application(session, application=app, actor=user)
         elif name == "confirm":
             service.confirm_place(session, application=app, actor=user)
-        elif name == "decline":
+        else:
             service.decline_place(session, application=app, actor=user)
-        elif name in ("share-feedback", "hide-feedback"):
-            service.share_feedback(session, application=app, shared=name == "share-feedback", actor=user)
         return _back(request, message, f"/applications/{app.id}")
 
     router.add_api_route(
@@ -471,11 +479,21 @@ def _app_action(name: str, message: str) -> None:
     )
 
 
-_app_action("withdraw", "Application withdrawn.")
-_app_action("confirm", "Place confirmed: welcome to the cohort!")
-_app_action("decline", "Place declined. Thank you for letting us know.")
-_app_action("share-feedback", "Reviewers' comments are now visible to the founders.")
-_app_action("hide-feedback", "Reviewers' comments are hidden from the founders.")
+def _feedback_action(name: str, message: str) -> None:
+    def handler(request: Request, session: SessionDep, user: PmPage, row: PageApplication) -> Response:
+        service.share_feedback(session, application=row[0], shared=name == "share-feedback", actor=user)
+        return _back(request, message, f"/applications/{row[0].id}")
+
+    router.add_api_route(
+        f"/applications/{{application_id}}/{name}", handler, methods=["POST"], name=f"applications.{name}"
+    )
+
+
+_team_action("withdraw", "Application withdrawn.")
+_team_action("confirm", "Place confirmed: welcome to the cohort!")
+_team_action("decline", "Place declined. Thank you for letting us know.")
+_feedback_action("share-feedback", "Reviewers' comments are now visible to the founders.")
+_feedback_action("hide-feedback", "Reviewers' comments are hidden from the founders.")
 
 
 @router.post("/applications/{application_id}/interview", response_class=HTMLResponse, name="applications.interview")

@@ -23,7 +23,11 @@ def _open_cohort(session: Session, **kwargs: object):  # type: ignore[no-untyped
     now = utcnow().replace(tzinfo=None)
     pm = make_pm(session)
     cohort = make_cohort(
-        session, pm=pm, opens=now - timedelta(days=1), closes=now + timedelta(days=7), **kwargs  # type: ignore[arg-type]
+        session,
+        pm=pm,
+        opens=now - timedelta(days=1),
+        closes=now + timedelta(days=7),
+        **kwargs,  # type: ignore[arg-type]
     )
     return pm, cohort
 
@@ -81,7 +85,9 @@ def test_whole_journey_through_the_pages(client: TestClient, session: Session) -
     assert client.get(f"/applications/{app.id}").status_code == 403  # before declaring
     post_form(client, f"/review-assignments/{first.id}/declaration", {"has_conflict": "1", "reason": "Advisor"})
     replacement = session.exec(
-        select(ReviewAssignment).where(ReviewAssignment.application_id == app.id, ReviewAssignment.reviewer_id == other.id)
+        select(ReviewAssignment).where(
+            ReviewAssignment.application_id == app.id, ReviewAssignment.reviewer_id == other.id
+        )
     ).one()
     assert replacement.status == AssignmentStatus.assigned
     assert client.get(f"/applications/{app.id}").status_code == 404  # handed back: no longer theirs
@@ -112,7 +118,12 @@ def test_whole_journey_through_the_pages(client: TestClient, session: Session) -
     exported = client.get(f"/cohorts/{cohort.id}/ranking.csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert exported.headers["content-type"].startswith("text/csv") and rows[0]["startup"] == startup.name
-    assert post_form(client, f"/cohorts/{cohort.id}/decisions", {"application_id": str(app.id), "outcome": "accept"}).status_code == 303
+    assert (
+        post_form(
+            client, f"/cohorts/{cohort.id}/decisions", {"application_id": str(app.id), "outcome": "accept"}
+        ).status_code
+        == 303
+    )
     preview = client.get(f"/cohorts/{cohort.id}/release")
     assert "You have a place in" in preview.text and founder.email in preview.text
     assert not session.exec(select(OutboxEmail).where(OutboxEmail.to_address == founder.email)).all()
