@@ -43,10 +43,9 @@ from startups.models import MemberRole, Sector, Stage, Startup, StartupMember
 
 REVIEWERS = [
     # e-mail, name, roles, capacity, expertise
-    ("mentor@demo.example.org", "Maria Lindqvist", [Role.mentor], 30, ["biomanufacturing", "food_and_agriculture"]),
-    ("mentor2@demo.example.org", "Marcus Adeyemi", [Role.mentor], 30, ["synthetic_biology", "therapeutics"]),
-    ("mentor3@demo.example.org", "Sun Li", [Role.mentor], 30, ["materials", "chemicals", "climate"]),
-    ("pm@demo.example.org", "Priya Menon", [Role.program_manager], 20, ["diagnostics", "tools_and_automation"]),
+    ("mentor@demo.example.org", "Maria Lindqvist", [Role.mentor], 40, ["biomanufacturing", "food_and_agriculture"]),
+    ("mentor2@demo.example.org", "Marcus Adeyemi", [Role.mentor], 40, ["synthetic_biology", "therapeutics"]),
+    ("mentor3@demo.example.org", "Sun Li", [Role.mentor], 40, ["materials", "chemicals", "climate", "diagnostics"]),
 ]
 
 EXTRA_STARTUPS = [
@@ -260,7 +259,7 @@ def load(session: Session) -> None:
             service.declare_no_conflict(session, assignment=assignment, actor=user)
             if seen >= 12:
                 continue  # declared, review not written yet
-            bias = {"mentor@": -0.6, "mentor2": 0.5, "mentor3": 0.0, "pm@demo": 0.2}.get(user.email[:7], 0.0)
+            bias = {"mentor@": -0.6, "mentor2": 0.5, "mentor3": 0.0}.get(user.email[:7], 0.0)
             scores = {c.id: max(1, min(5, round(quality + bias + rng.uniform(-0.8, 0.8)))) for c in criteria}
             service.submit_review(
                 session, assignment=assignment,
