@@ -323,7 +323,8 @@ async def decide(request: Request, session: SessionDep, user: PmPage, cohort: An
     form = await request.form()
     url = f"/cohorts/{cohort.id}/ranking"
     app_id = str(form.get("application_id") or "")
-    outcome = str(form.get("outcome") or "")
+    # One form for the whole table: the clicked button names the application, its select the outcome.
+    outcome = str(form.get(f"outcome_{app_id}") or form.get("outcome") or "")
     app = ApplicationRepository(session).get(uuid.UUID(app_id)) if _is_uuid(app_id) else None
     if app is None or app.cohort_id != cohort.id or outcome not in DecisionOutcome.__members__:
         return _back(request, "Choose an application and a decision.", url, "error")

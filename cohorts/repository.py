@@ -223,6 +223,22 @@ class ApplicationRepository(Repository[Application]):
         )
         return [(a, s) for a, s in self.session.exec(stmt).all()]
 
+    def rankable(self, cohort_id: uuid.UUID) -> list[tuple[uuid.UUID, ApplicationStatus, str, str]]:
+        """(application id, status, startup name, sector) of every submitted application that is not withdrawn:
+        columns only, one query, for the ranking table."""
+        stmt = (
+            sa.select(col(Application.id), col(Application.status), col(Startup.name), col(Startup.sector))
+            .join(Startup, col(Startup.id) == Application.startup_id)
+            .where(
+                col(Application.cohort_id) == cohort_id,
+                col(Application.status).not_in([ApplicationStatus.draft, ApplicationStatus.withdrawn]),
+            )
+        )
+        return [
+            (i, ApplicationStatus(st), n, str(getattr(sec, "value", sec)))
+            for i, st, n, sec in self.session.execute(stmt)
+        ]
+
     def status_counts(self, cohort_id: uuid.UUID) -> Counter[str]:
         stmt = (
             select(Application.status, func.count())

@@ -12,7 +12,7 @@ deviation of all reviews instead. If the whole cohort has no spread either, the 
 
 from __future__ import annotations
 
-import statistics
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -55,19 +55,37 @@ class AppScore:
     disagreement: float | None  # population std of the reviewers' totals
 
 
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _pstdev(values: list[float]) -> float:
+    """Population standard deviation (plain floats: `statistics.pstdev` is exact but far slower)."""
+    if len(values) < 2:
+        return 0.0
+    m = _mean(values)
+    return math.sqrt(sum((x - m) ** 2 for x in values) / len(values))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def reviewer_scales(reviews: Iterable[ReviewScore]) -> dict[uuid.UUID, ReviewerScale]:
     items = list(reviews)
     by_reviewer: dict[uuid.UUID, list[float]] = defaultdict(list)
     for r in items:
         by_reviewer[r.reviewer_id].append(r.total)
     all_totals = [r.total for r in items]
-    cohort_mean = statistics.fmean(all_totals) if all_totals else 0.0
-    cohort_std = statistics.pstdev(all_totals) if len(all_totals) > 1 else 0.0
+    cohort_mean = _mean(all_totals) if all_totals else 0.0
+    cohort_std = _pstdev(all_totals) if len(all_totals) > 1 else 0.0
     scales: dict[uuid.UUID, ReviewerScale] = {}
     for reviewer, totals in by_reviewer.items():
-        std = statistics.pstdev(totals) if len(totals) > 1 else 0.0
+        std = _pstdev(totals) if len(totals) > 1 else 0.0
         if len(totals) >= MIN_REVIEWS and std > 0:
-            scales[reviewer] = ReviewerScale(statistics.fmean(totals), std, len(totals), False)
+            scales[reviewer] = ReviewerScale(_mean(totals), std, len(totals), False)
         else:
             scales[reviewer] = ReviewerScale(cohort_mean, cohort_std, len(totals), True)
     return scales
@@ -91,10 +109,10 @@ def application_scores(reviews: Iterable[ReviewScore]) -> dict[uuid.UUID, AppSco
         app: AppScore(
             application_id=app,
             reviews=len(values),
-            raw_mean=statistics.fmean(values),
-            median=statistics.median(values),
-            normalised=statistics.fmean(zs[app]),
-            disagreement=statistics.pstdev(values) if len(values) > 1 else 0.0,
+            raw_mean=_mean(values),
+            median=_median(values),
+            normalised=_mean(zs[app]),
+            disagreement=_pstdev(values) if len(values) > 1 else 0.0,
         )
         for app, values in totals.items()
     }

@@ -790,51 +790,37 @@ def remind_late_reviewers(
 
 
 def ranking(session: Session, *, cohort: Cohort) -> list[RankingRow]:
-    """The ranking table, built from a fixed number of queries whatever the cohort's size."""
-    apps = ApplicationRepository(session).submitted_in(cohort.id)
-    decided = _decided_apps(session, cohort)
+    """The ranking table, built from a fixed number of queries whatever the cohort's size (columns only: a cohort
+    may have thousands of applications)."""
+    apps = ApplicationRepository(session).rankable(cohort.id)
     totals = ReviewRepository(session).totals_in(cohort.id)
     scores = scoring.application_scores(scoring.ReviewScore(a, r, t) for a, r, t in totals)
     outcomes = DecisionRepository(session).outcomes_in(cohort.id)
-    rows = sorted(apps + decided, key=lambda pair: (scoring.rank_key(scores.get(pair[0].id)), pair[1].name))
+    apps.sort(key=lambda row: (scoring.rank_key(scores.get(row[0])), row[2]))
     out: list[RankingRow] = []
-    for i, (app, startup) in enumerate(rows, start=1):
-        s = scores.get(app.id)
+    for i, (app_id, status, name, sector) in enumerate(apps, start=1):
+        s = scores.get(app_id)
+        # model_construct: the values are computed here, not input, so validation would only cost time.
         out.append(
-            RankingRow(
+            RankingRow.model_construct(
                 rank=i,
-                application_id=app.id,
-                startup_name=startup.name,
-                sector=startup.sector.value,
-                status=app.status,
+                application_id=app_id,
+                startup_name=name,
+                sector=sector,
+                status=status,
                 reviews=s.reviews if s else 0,
-                raw_mean=round(s.raw_mean, 3) if s and s.raw_mean is not None else None,
-                median=round(s.median, 3) if s and s.median is not None else None,
-                normalised=round(s.normalised, 3) if s and s.normalised is not None else None,
-                disagreement=round(s.disagreement, 3) if s and s.disagreement is not None else None,
-                decision=outcomes.get(app.id),
+                raw_mean=_r(s.raw_mean) if s else None,
+                median=_r(s.median) if s else None,
+                normalised=_r(s.normalised) if s else None,
+                disagreement=_r(s.disagreement) if s else None,
+                decision=outcomes.get(app_id),
             )
         )
     return out
 
 
-def _decided_apps(session: Session, cohort: Cohort) -> list[tuple[Application, Startup]]:
-    stmt = (
-        select(Application, Startup)
-        .join(Startup, col(Startup.id) == Application.startup_id)
-        .where(
-            Application.cohort_id == cohort.id,
-            col(Application.status).in_(
-                [
-                    ApplicationStatus.accepted,
-                    ApplicationStatus.rejected,
-                    ApplicationStatus.waitlisted,
-                    ApplicationStatus.enrolled,
-                ]
-            ),
-        )
-    )
-    return [(a, s) for a, s in session.exec(stmt).all()]
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 # --- interview, decisions, release, enrollment --------------------------------------------------------------
