@@ -415,8 +415,9 @@ def _clean_answer(question: FormQuestion, raw: Any) -> Any:
     raise ValueError("Upload the file instead.")
 
 
-def _answer_row(session: Session, app: Application, question: FormQuestion) -> ApplicationAnswer:
-    existing = {a.question_id: a for a in ApplicationRepository(session).answers(app.id)}
+def _answer_row(
+    app: Application, question: FormQuestion, existing: dict[uuid.UUID, ApplicationAnswer]
+) -> ApplicationAnswer:
     row = existing.get(question.id)
     if row is None:
         row = ApplicationAnswer(
@@ -464,14 +465,15 @@ def save_answers(
     if errors:
         raise ValidationFailed("Some answers need attention.", field_errors=errors)
     saved: list[ApplicationAnswer] = []
+    existing = {a.question_id: a for a in ApplicationRepository(session).answers(application.id)}
     for qid, value in cleaned.items():
-        row = _answer_row(session, application, questions[qid])
+        row = _answer_row(application, questions[qid], existing)
         row.value = value
         session.add(row)
         saved.append(row)
     storage = get_storage()
     for qid, (name, data) in (files or {}).items():
-        row = _answer_row(session, application, questions[qid])
+        row = _answer_row(application, questions[qid], existing)
         old_key = row.file_key
         row.file_key = storage.save(data, suffix=".pdf")
         row.file_name = (name or "document.pdf")[-200:]
