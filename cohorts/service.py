@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from cohorts import scoring
@@ -66,7 +67,7 @@ from cohorts.schemas import (
     ReviewCreate,
 )
 from incubator import audit
-from incubator.db import utcnow
+from incubator.db import is_postgres, utcnow
 from incubator.email import queue_email
 from incubator.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from incubator.models import Role, User, UserRole
@@ -104,6 +105,14 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+def _lock_cohort(session: Session, cohort: Cohort) -> None:
+    """Serialise capacity and release decisions per cohort: a row lock on PostgreSQL; on SQLite the write
+    transaction (BEGIN IMMEDIATE) already serialises them."""
+    if is_postgres(session):
+        session.exec(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+        session.refresh(cohort)
 
 
 def _require_staff(actor: User) -> None:
@@ -370,8 +379,13 @@ def start_application(
     if apps.live_for(cohort.id, startup.id) is not None:
         raise DuplicateApplication(f"{startup.name} already has an application to {cohort.name}.")
     app = Application(cohort_id=cohort.id, startup_id=startup.id, created_by_id=actor.id)
-    session.add(app)
-    session.flush()
+    try:
+        # A savepoint: two tabs starting at once meet the unique constraint, and the loser gets the same 409.
+        with session.begin_nested():
+            session.add(app)
+            session.flush()
+    except IntegrityError as exc:
+        raise DuplicateApplication(f"{startup.name} already has an application to {cohort.name}.") from exc
     _history(session, app, None, actor)
     session.flush()
     return app
@@ -527,6 +541,7 @@ def withdraw_application(session: Session, *, application: Application, actor: U
         raise PermissionDenied("Only the startup's team can withdraw its application.")
     if application.status not in WITHDRAWABLE:
         raise InvalidTransition(f"An application that is {application.status.value} cannot be withdrawn.")
+    held_a_place = application.status == ApplicationStatus.accepted
     application.withdrawn_at = utcnow()
     application.live = None  # frees the startup to apply again
     _set_status(session, application, ApplicationStatus.withdrawn, actor)
@@ -538,6 +553,15 @@ def withdraw_application(session: Session, *, application: Application, actor: U
     audit.record(
         session, actor=actor, action="application.withdraw", object_type="application", object_id=application.id,
     )  # fmt: skip
+    if held_a_place:
+        # A withdrawn offer is a declined place: it goes to the best-ranked startup on the waiting list.
+        decision = DecisionRepository(session).for_application(application.id)
+        if decision is not None and decision.response is None:
+            decision.response = DecisionResponse.declined
+            decision.responded_at = utcnow()
+            session.add(decision)
+            session.flush()
+        offer_next_waitlisted(session, cohort=session.get_one(Cohort, application.cohort_id), actor=actor)
     return application
 
 
@@ -858,6 +882,7 @@ def record_decision(
     """Record (or change) a pending decision. Nothing reaches the founders before the release."""
     _require_staff(actor)
     cohort = session.get_one(Cohort, application.cohort_id)
+    _lock_cohort(session, cohort)
     repo = DecisionRepository(session)
     decision = repo.for_application(application.id)
     if decision is not None and decision.released_at is not None:
@@ -945,6 +970,7 @@ def release_decisions(session: Session, *, cohort: Cohort, actor: User, now: dat
     """Move every pending decision to its application and queue all the e-mails, in one transaction. A cohort may
     release in rounds (late decisions); releasing again with nothing pending is a 409."""
     _require_staff(actor)
+    _lock_cohort(session, cohort)
     mails = _decision_mails(session, cohort)
     if not mails:
         if cohort.decisions_released_at is not None:
@@ -989,6 +1015,7 @@ def _offer(session: Session, application: Application, actor: User) -> Decision:
 def confirm_place(session: Session, *, application: Application, actor: User) -> Enrollment:
     decision = _offer(session, application, actor)
     cohort = session.get_one(Cohort, application.cohort_id)
+    _lock_cohort(session, cohort)
     if DecisionRepository(session).enrolled_count(cohort.id) >= cohort.capacity:
         raise CapacityExceeded(f"{cohort.name} is full: all {cohort.capacity} places are taken.")
     decision.response = DecisionResponse.confirmed

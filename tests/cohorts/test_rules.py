@@ -317,3 +317,15 @@ def test_late_reviewers_get_one_reminder_through_the_outbox(session: Session) ->
     assert service.remind_late_reviewers(session, now=NOW + timedelta(hours=2)) == 0  # not again the same day
     mail = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == reviewer.email)).one()
     assert "past their deadline" in mail.body_text
+
+
+def test_withdrawing_an_accepted_offer_frees_the_place_for_the_waiting_list(session: Session) -> None:
+    pm = make_pm(session)
+    cohort = make_cohort(session, pm=pm, capacity=1)
+    accepted, founder, _ = submitted_application(session, cohort=cohort)
+    waiting, _, _ = submitted_application(session, cohort=cohort)
+    service.record_decision(session, application=accepted, outcome=DecisionOutcome.accept, note="", actor=pm)
+    service.record_decision(session, application=waiting, outcome=DecisionOutcome.waitlist, note="", actor=pm)
+    service.release_decisions(session, cohort=cohort, actor=pm)
+    service.withdraw_application(session, application=accepted, actor=founder)
+    assert waiting.status == ApplicationStatus.accepted
