@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -29,6 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -173,6 +175,32 @@ def _run(name: str, jobs: list[Any], work: Any, concurrency: int) -> tuple[Resul
 
 
 BASE_URL = [""]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_pid() -> int | None:
+    """The uvicorn child of this process (started by `bench.pages.running_server`)."""
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == me and b"uvicorn" in cmdline:
+            return int(entry.name)
+    return None
+
+
+def server_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of the server process so far: unlike wall time, not inflated when other work
+    shares the machine."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def healthz(client: httpx.Client, _: Any) -> tuple[bool, list[float]]:
@@ -244,10 +272,15 @@ def main(argv: list[str] | None = None) -> int:
             # Warm the server (imports, templates, connection pool) outside the measurements.
             for _ in range(50):
                 httpx.get(f"{base_url}/healthz")
+            pid = server_pid()
+            load_before = os.getloadavg()
+            cpu0 = server_cpu_seconds(pid)
             baseline, _ = _run("GET /healthz (baseline)", list(range(args.founders * 3)), healthz, args.concurrency)
+            cpu1 = server_cpu_seconds(pid)
             surge, per_request = _run(
                 "submission (start + answers + submit)", seeded.tokens, submission(seeded), args.concurrency
             )
+            cpu2 = server_cpu_seconds(pid)
             cookie = page_cookie(httpx.Client(base_url=base_url, timeout=30), "pm@bench.example.org")
             ranking_times = []
             sizes = set()
@@ -256,11 +289,14 @@ def main(argv: list[str] | None = None) -> int:
                 first = client.get(url_path)
                 if first.status_code != 200:
                     raise BenchError(f"ranking page answered {first.status_code}")
+                cpu3 = server_cpu_seconds(pid)
                 for _ in range(args.ranking_requests):
                     began = time.perf_counter()
                     response = client.get(url_path)
                     ranking_times.append(time.perf_counter() - began)
                     sizes.add(response.text.count("<tr>") - 1)
+                cpu4 = server_cpu_seconds(pid)
+            load_after = os.getloadavg()
     except BenchError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
@@ -279,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
             "per_second": round(len(per_request) / surge.seconds, 1),
         },
         "ratio_requests_per_second_vs_baseline": round(len(per_request) / surge.seconds / baseline.per_second, 3),
+        "server_cpu_ms": {
+            "per_healthz": round((cpu1 - cpu0) * 1000 / baseline.count, 2),
+            "per_submission": round((cpu2 - cpu1) * 1000 / surge.count, 2),
+            "per_ranking_page": round((cpu4 - cpu3) * 1000 / max(1, args.ranking_requests), 1),
+        },
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
         "ranking": {
             "applications": args.ranking_applications,
             "rows_rendered": sorted(sizes),
@@ -306,6 +348,13 @@ def main(argv: list[str] | None = None) -> int:
         f"median {rk['median_ms']} ms, p95 {rk['p95_ms']} ms, max {rk['max_ms']} ms over {rk['requests']} requests."
     )
     console.print(f"Request rate during the surge vs /healthz: {report['ratio_requests_per_second_vs_baseline']}")
+    cpu = report["server_cpu_ms"]
+    console.print(
+        f"Server CPU per request (independent of other load on the machine): /healthz {cpu['per_healthz']} ms, "
+        f"submission {cpu['per_submission']} ms, ranking page {cpu['per_ranking_page']} ms. "
+        f"Load average before/after: {report['load_average']['before'][0]} / {report['load_average']['after'][0]} "
+        f"on {os.cpu_count()} CPUs."
+    )
     out = RESULTS / f"admissions-surge-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
     console.print(f"Written {out}")
