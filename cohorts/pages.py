@@ -36,6 +36,7 @@ from cohorts.schemas import (
     InterviewCreate,
     ProgrammeCreate,
     QuestionCreate,
+    QuestionUpdate,
     ReviewCreate,
 )
 from cohorts.scoring import MIN_REVIEWS
@@ -130,6 +131,7 @@ def _detail_ctx(session: SessionDep, cohort: Any, user: Any) -> dict[str, Any]:
         "reviewers": [(r, u, loads.get(u.id, (0, 0))) for r, u in reviews.reviewers(cohort.id)],
         "progress": reviews.progress(cohort.id),
         "conflicts": reviews.cohort_conflicts(cohort.id),
+        "applicants": apps.startups_in(cohort.id) if is_staff(user) else [],
         "counts": apps.status_counts(cohort.id),
         "my_startups": (mine := StartupRepository(session).for_member(user.id)),
         "startup_options": [(str(s.id), s.name) for s in mine],
@@ -233,6 +235,34 @@ async def reviewer_add(request: Request, session: SessionDep, user: PmPage, coho
                                        actor=user),
         "Reviewer added.",
     )  # fmt: skip
+
+
+@router.post("/cohorts/{cohort_id}/questions/{question_id}/retire", name="cohorts.questions.retire")
+def question_retire(
+    request: Request, session: SessionDep, user: PmPage, cohort: AnyCohort, question_id: uuid.UUID
+) -> Response:
+    """Take a question off the form; answers already given keep it."""
+    question = FormRepository(session).question(question_id)
+    if question is None or question.cohort_id != cohort.id:
+        raise NotFound("No question with that id in this cohort.")
+    service.update_question(session, question=question, data=QuestionUpdate(retired=not question.retired), actor=user)
+    state = "retired" if question.retired else "back on the form"
+    return _back(request, f"Question {state}.", f"/cohorts/{cohort.id}")
+
+
+@router.post("/cohorts/{cohort_id}/conflicts", name="cohorts.conflicts.add")
+async def conflict_add(request: Request, session: SessionDep, user: PmPage, cohort: AnyCohort) -> Response:
+    """Record a known conflict of interest between a reviewer of the pool and a startup that applied."""
+    form = form_values(await request.form())
+    reviewer, startup = str(form.get("user_id") or ""), str(form.get("startup_id") or "")
+    url = f"/cohorts/{cohort.id}"
+    if not _is_uuid(reviewer) or not _is_uuid(startup):
+        return _back(request, "Choose a reviewer and a startup.", url, "error")
+    service.record_conflict(
+        session, user_id=uuid.UUID(reviewer), startup_id=uuid.UUID(startup), reason=str(form.get("reason") or ""),
+        actor=user,
+    )  # fmt: skip
+    return _back(request, "Conflict recorded: automatic assignment will never cross it.", url)
 
 
 # --- applications (programme manager) ------------------------------------------------------------------------

@@ -223,6 +223,17 @@ class ApplicationRepository(Repository[Application]):
         )
         return [(a, s) for a, s in self.session.exec(stmt).all()]
 
+    def startups_in(self, cohort_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+        """(id, name) of the startups that applied to the cohort, by name."""
+        stmt = (
+            sa.select(col(Startup.id), col(Startup.name))
+            .join(Application, col(Application.startup_id) == Startup.id)
+            .where(col(Application.cohort_id) == cohort_id)
+            .distinct()
+            .order_by(col(Startup.name))
+        )
+        return [(i, n) for i, n in self.session.execute(stmt)]
+
     def rankable(self, cohort_id: uuid.UUID) -> list[tuple[uuid.UUID, ApplicationStatus, str, str]]:
         """(application id, status, startup name, sector) of every submitted application that is not withdrawn:
         columns only, one query, for the ranking table."""

@@ -78,6 +78,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/cohorts/{cohort_id}/settings"): PM,
     ("POST", "/cohorts/{cohort_id}/questions"): PM,
     ("POST", "/cohorts/{cohort_id}/criteria"): PM,
+    ("POST", "/cohorts/{cohort_id}/questions/{question_id}/retire"): PM,
+    ("POST", "/cohorts/{cohort_id}/conflicts"): PM,
     ("POST", "/cohorts/{cohort_id}/reviewers"): PM,
     ("GET", "/cohorts/{cohort_id}/applications"): PM,
     ("POST", "/cohorts/{cohort_id}/assign"): PM,

@@ -162,3 +162,24 @@ def test_staff_pages_render(client: TestClient, session: Session) -> None:
     assert created.status_code == 303
     detail = client.get(created.headers["location"])
     assert "Asia/Shanghai" in detail.text and "1 Jan 2028" in detail.text  # four months by default
+
+
+def test_programme_manager_retires_a_question_and_records_a_conflict(client: TestClient, session: Session) -> None:
+    pm, cohort = _open_cohort(session, reviewers_per_application=1)
+    (mentor,) = add_reviewers(session, cohort=cohort, pm=pm, count=1)
+    founder, startup = make_founder_startup(session)
+    from cohorts import service
+
+    service.start_application(session, cohort=cohort, startup=startup, actor=founder)
+    session.commit()
+    sign_in(client, session, pm)
+    assert f"{startup.name}</option>" in client.get(f"/cohorts/{cohort.id}").text
+    question = FormRepository(session).questions(cohort.id)[1]
+    assert post_form(client, f"/cohorts/{cohort.id}/questions/{question.id}/retire").status_code == 303
+    assert question.id not in [q.id for q in FormRepository(session).questions(cohort.id)]
+    recorded = post_form(
+        client, f"/cohorts/{cohort.id}/conflicts",
+        {"user_id": str(mentor.id), "startup_id": str(startup.id), "reason": "Board member"},
+    )  # fmt: skip
+    assert recorded.status_code == 303
+    assert ReviewRepository(session).conflict(mentor.id, startup.id) is not None
