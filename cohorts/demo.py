@@ -113,7 +113,10 @@ def _startups(session: Session) -> list[Startup]:
         session.add(startup)
         session.flush()
         slug = name.lower().replace(" ", "")
-        founder = _user(session, f"founder@{slug}.example.com", f"Founder of {name}", [Role.founder])
+        # No password: these founders never log in, and hashing a password each would make loading slow.
+        founder = UserRepository(session).by_email(f"founder@{slug}.example.com") or create_user(
+            session, email=f"founder@{slug}.example.com", full_name=f"Founder of {name}", roles=[Role.founder]
+        )
         session.add(StartupMember(startup_id=startup.id, user_id=founder.id, role=MemberRole.founder))
         existing.append(startup)
     session.flush()

@@ -329,3 +329,25 @@ def test_withdrawing_an_accepted_offer_frees_the_place_for_the_waiting_list(sess
     service.release_decisions(session, cohort=cohort, actor=pm)
     service.withdraw_application(session, application=accepted, actor=founder)
     assert waiting.status == ApplicationStatus.accepted
+
+
+def test_funnel_counts_each_stage(session: Session) -> None:
+    from cohorts.repository import ApplicationRepository
+
+    pm = make_pm(session)
+    cohort = make_cohort(session, pm=pm, reviewers_per_application=1, capacity=3)
+    (reviewer,) = add_reviewers(session, cohort=cohort, pm=pm, count=1)
+    apps = [submitted_application(session, cohort=cohort) for _ in range(3)]
+    founder, startup = make_founder_startup(session)
+    service.start_application(session, cohort=cohort, startup=startup, actor=founder, now=NOW)  # a draft: not counted
+    service.auto_assign(session, cohort=cohort, actor=pm)
+    review(session, assignment=assignment_of(session, apps[0][0], reviewer), reviewer=reviewer, scores=[3, 3])
+    service.schedule_interview(session, application=apps[0][0], at=datetime(2027, 3, 2, 10, 0), note="", actor=pm)
+    outcomes = [DecisionOutcome.accept, DecisionOutcome.accept, DecisionOutcome.reject]
+    for (app, _, _), outcome in zip(apps, outcomes, strict=True):
+        service.record_decision(session, application=app, outcome=outcome, note="", actor=pm)
+    service.release_decisions(session, cohort=cohort, actor=pm)
+    service.confirm_place(session, application=apps[0][0], actor=apps[0][1])
+    assert ApplicationRepository(session).funnel(cohort.id) == {
+        "Submitted": 3, "Reviewed": 1, "Interviewed": 1, "Accepted": 2, "Enrolled": 1,
+    }  # fmt: skip
