@@ -161,10 +161,16 @@ class ApplicationRepository(Repository[Application]):
         return [(a, s, c) for a, s, c in self.session.exec(stmt).all()]
 
     def is_member(self, user_id: uuid.UUID, startup_id: uuid.UUID) -> bool:
-        stmt = select(StartupMember.user_id).where(
-            StartupMember.user_id == user_id, StartupMember.startup_id == startup_id
-        )
-        return self.session.exec(stmt).first() is not None
+        """Whether the user is on the startup's team. Remembered for the session (one request or job): the load
+        dependency, the service and the view builder all ask the same question."""
+        known: dict[tuple[uuid.UUID, uuid.UUID], bool] = self.session.info.setdefault("cohorts.is_member", {})
+        key = (user_id, startup_id)
+        if key not in known:
+            stmt = select(StartupMember.user_id).where(
+                StartupMember.user_id == user_id, StartupMember.startup_id == startup_id
+            )
+            known[key] = self.session.exec(stmt).first() is not None
+        return known[key]
 
     def founders(self, startup_id: uuid.UUID) -> list[User]:
         stmt = (
