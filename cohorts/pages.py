@@ -459,21 +459,33 @@ async def application_answers(
             answers[q.id] = values.get(key)
     try:
         service.save_answers(session, application=app, answers=answers, files=files, actor=user)
-        if values.get("action") == "submit":
-            service.submit_application(session, application=app, actor=user)
     except AppError as exc:
         if isinstance(exc, PermissionDenied):
             raise
-        session.rollback()
-        ctx = _application_ctx(session, user, row)
-        ctx.update({"values": values, "errors": _errors(exc), "answers": {k[2:]: v for k, v in values.items()}})
-        return render(request, "cohorts/application.html", ctx, status_code=422 if exc.status != 409 else 409)
+        session.rollback()  # a bad value saves nothing; the page shows what was typed, with the errors
+        return _answers_error(request, session, user, row, values, exc)
+    if values.get("action") == "submit":
+        try:
+            service.submit_application(session, application=app, actor=user)
+        except AppError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            # The draft saved above is kept (the request commits): only the submission is refused.
+            return _answers_error(request, session, user, row, values, exc)
     message = (
         "Application submitted. We will e-mail you when decisions are out."
         if values.get("action") == "submit"
         else "Draft saved."
     )
     return _back(request, message, f"/applications/{app.id}")
+
+
+def _answers_error(
+    request: Request, session: SessionDep, user: Any, row: Any, values: dict[str, Any], exc: AppError
+) -> Response:
+    ctx = _application_ctx(session, user, row)
+    ctx.update({"values": values, "errors": _errors(exc), "answers": {k[2:]: v for k, v in values.items()}})
+    return render(request, "cohorts/application.html", ctx, status_code=exc.status)
 
 
 @router.get("/applications/{application_id}/files/{question_id}", name="applications.file")

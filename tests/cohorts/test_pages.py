@@ -183,3 +183,19 @@ def test_programme_manager_retires_a_question_and_records_a_conflict(client: Tes
     )  # fmt: skip
     assert recorded.status_code == 303
     assert ReviewRepository(session).conflict(mentor.id, startup.id) is not None
+
+
+def test_a_refused_submission_keeps_the_draft(client: TestClient, session: Session) -> None:
+    _pm, cohort = _open_cohort(session)
+    founder, startup = make_founder_startup(session)
+    from cohorts import service
+
+    app = service.start_application(session, cohort=cohort, startup=startup, actor=founder)
+    session.commit()
+    _pitch, bio, _deck = FormRepository(session).questions(cohort.id)
+    sign_in(client, session, founder)
+    response = post_form(client, f"/applications/{app.id}/answers", {f"q_{bio.id}": "PhD, Delft", "action": "submit"})
+    assert response.status_code == 422 and "This answer is required." in response.text
+    from cohorts.repository import ApplicationRepository
+
+    assert [a.value for a in ApplicationRepository(session).answers(app.id) if a.value] == ["PhD, Delft"]
