@@ -50,6 +50,7 @@ from cohorts.schemas import (
     ReviewerAdd,
     ReviewerPublic,
     ReviewPublic,
+    ReviewView,
 )
 from cohorts.views import build_application_view, ranking_csv
 from incubator.api import ERRORS
@@ -360,6 +361,14 @@ def decline(row: TeamApiApplication, user: ApiUser, session: SessionDep) -> Appl
     app, startup, cohort = row
     service.decline_place(session, application=app, actor=user)
     return build_application_view(session, viewer=user, application=app, startup=startup, cohort=cohort)
+
+
+@router.get("/applications/{application_id}/reviews", response_model=list[ReviewView], name="api.applications.reviews")
+def list_reviews(row: ApiApplication, user: ApiUser, session: SessionDep) -> list[ReviewView]:
+    """Reviews you may see: all for programme managers; for a reviewer their own, and the others' after submitting
+    (when the cohort allows); for the founders only the comments the programme manager shared, without names."""
+    app, startup, cohort = row
+    return build_application_view(session, viewer=user, application=app, startup=startup, cohort=cohort).reviews
 
 
 @router.post(

@@ -56,6 +56,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{API}/applications/{{application_id}}/interview"): PM,
     ("POST", f"{API}/applications/{{application_id}}/confirm"): TEAM,
     ("POST", f"{API}/applications/{{application_id}}/decline"): TEAM,
+    ("GET", f"{API}/applications/{{application_id}}/reviews"): READ_APPLICATION,
     ("POST", f"{API}/applications/{{application_id}}/reviews"): only("mentor", "program_manager", hidden_as_404=True),
     ("GET", f"{API}/review-assignments"): REVIEWERS,
     ("POST", f"{API}/cohorts/{{cohort_id}}/review-assignments"): PM,

@@ -72,6 +72,8 @@ def test_founder_applies_through_the_api_and_bad_input_gets_clear_statuses(
     assert client.post(f"/api/v1/applications/{app_id}/reviews", json=bad, headers=as_mentor).status_code == 422
     good = {"scores": {c["id"]: 4 for c in criteria}, "recommendation": "accept", "comment": "Good"}
     assert client.post(f"/api/v1/applications/{app_id}/reviews", json=good, headers=as_mentor).status_code == 201
+    assert client.get(f"/api/v1/applications/{app_id}/reviews", headers=as_founder).json() == []  # not shared
+    assert client.get(f"/api/v1/applications/{app_id}/reviews", headers=as_pm).json()[0]["comment"] == "Good"
 
     # Ranking and CSV, decisions, capacity, release (twice is a 409), confirm.
     ranking = client.get(f"/api/v1/cohorts/{cohort.id}/ranking", headers=as_pm).json()
