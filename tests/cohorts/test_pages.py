@@ -199,3 +199,8 @@ def test_a_refused_submission_keeps_the_draft(client: TestClient, session: Sessi
     from cohorts.repository import ApplicationRepository
 
     assert [a.value for a in ApplicationRepository(session).answers(app.id) if a.value] == ["PhD, Delft"]
+
+
+def test_landing_says_when_no_cohort_is_open(client: TestClient, session: Session) -> None:
+    page = client.get("/")
+    assert "No cohorts are open for applications right now." in page.text
