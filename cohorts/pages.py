@@ -44,7 +44,7 @@ from cohorts.views import build_application_view, ranking_csv
 from incubator.db import utcnow
 from incubator.deps import PageUser, SessionDep, verify_csrf
 from incubator.errors import AppError, NotFound, PermissionDenied
-from incubator.pagination import PageParams, page_params
+from incubator.pagination import MAX_LIMIT, Page, PageParams, page_params
 from incubator.storage import get_storage
 from incubator.web import flash, form_values, parse_form, redirect, render
 from startups.models import Sector
@@ -323,15 +323,25 @@ def auto_assign(request: Request, session: SessionDep, user: PmPage, cohort: Any
 
 
 @router.get("/cohorts/{cohort_id}/ranking", response_class=HTMLResponse, name="cohorts.ranking")
-def ranking_page(request: Request, session: SessionDep, user: PmPage, cohort: AnyCohort) -> Response:
-    """Raw and normalised scores, disagreement, and the pending decisions."""
-    rows = service.ranking(session, cohort=cohort)
+def ranking_page(
+    request: Request,
+    session: SessionDep,
+    user: PmPage,
+    cohort: AnyCohort,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Raw and normalised scores, disagreement, and the pending decisions. The whole cohort is ranked (the
+    normalisation needs every review); the table shows it a page at a time, and the CSV export has every row."""
+    ranked = service.ranking(session, cohort=cohort)
+    page = Page(items=ranked[offset : offset + limit], total=len(ranked), limit=limit, offset=offset)
     return render(
         request,
         "cohorts/ranking.html",
         {
             "cohort": cohort,
-            "rows": rows,
+            "rows": page.items,
+            "page": page,
             "min_reviews": MIN_REVIEWS,
             "outcomes": [(o.value, o.value.capitalize()) for o in DecisionOutcome],
             "places": DecisionRepository(session).places_taken(cohort.id),
