@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
@@ -38,7 +39,7 @@ def make_cohort(
 ) -> Cohort:
     """An open cohort with a form and a rubric. `opens`/`closes` are local wall-clock times in `timezone`."""
     programme = service.create_programme(
-        session, data=ProgrammeCreate(name=f"Programme {datetime.now().timestamp()}"), actor=pm
+        session, data=ProgrammeCreate(name=f"Programme {uuid.uuid4().hex[:8]}"), actor=pm
     )
     cohort = service.create_cohort(
         session,
@@ -120,6 +121,3 @@ def assignment_of(session: Session, app: Application, reviewer: User) -> ReviewA
     a = ReviewRepository(session).assignment_of(app.id, reviewer.id)
     assert a is not None
     return a
-
-
-_ = timedelta
