@@ -173,6 +173,12 @@ def cohort_transition(request: Request, session: SessionDep, user: PmPage, cohor
     return _back(request, f"{cohort.name} is now {cohort.status.value.replace('_', ' ')}.", f"/cohorts/{cohort.id}")
 
 
+CHECKBOXES: dict[Any, tuple[str, ...]] = {
+    QuestionCreate: ("required", "identifying"),
+    CohortSettings: ("blind_review", "scores_visible_after_submit"),
+}
+
+
 async def _detail_form(
     request: Request, session: SessionDep, user: Any, cohort: Any, model: Any, action: Any, message: str
 ) -> Response:
@@ -183,9 +189,9 @@ async def _detail_form(
         values["levels"] = [c.strip() for c in str(values["levels"]).splitlines() if c.strip()]
     if "tags" in values and isinstance(values["tags"], str):
         values["tags"] = [values["tags"]]
-    for box in ("required", "identifying", "blind_review", "scores_visible_after_submit"):
-        if box in values or model in (QuestionCreate, CohortSettings):
-            values[box] = values.get(box) in ("1", "on", "true")
+    # An unticked checkbox sends nothing: for the forms that have them, absent means "no".
+    for box in CHECKBOXES.get(model, ()):
+        values[box] = values.get(box) in ("1", "on", "true")
     data, errors = parse_form(model, values)
     if data is not None:
         try:

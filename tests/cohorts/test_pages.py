@@ -204,3 +204,67 @@ def test_a_refused_submission_keeps_the_draft(client: TestClient, session: Sessi
 def test_landing_says_when_no_cohort_is_open(client: TestClient, session: Session) -> None:
     page = client.get("/")
     assert "No cohorts are open for applications right now." in page.text
+
+
+def test_programme_manager_builds_the_form_rubric_pool_and_settings_through_the_pages(
+    client: TestClient, session: Session
+) -> None:
+    pm, cohort = _open_cohort(session)
+    from incubator.models import Role
+    from tests.support.factories import make_user
+
+    mentor = make_user(session, roles=[Role.mentor])
+    sign_in(client, session, pm)
+    url = f"/cohorts/{cohort.id}"
+    added = post_form(
+        client, f"{url}/questions",
+        {"prompt": "Stage", "kind": "single_choice", "choices": "Idea\nPilot", "required": "1", "identifying": "1"},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text[:2000]
+    stage = FormRepository(session).questions(cohort.id)[-1]
+    assert (stage.prompt, stage.choices, stage.required, stage.identifying) == ("Stage", ["Idea", "Pilot"], True, True)
+    criterion = post_form(client, f"{url}/criteria", {"name": "Impact", "weight": "2", "levels": "a\nb\nc\nd\ne"})
+    assert criterion.status_code == 303
+    assert FormRepository(session).criteria(cohort.id)[-1].levels == ["a", "b", "c", "d", "e"]
+    pool = post_form(client, f"{url}/reviewers", {"email": mentor.email, "capacity": "7", "tags": "climate"})
+    assert pool.status_code == 303
+    (row,) = [r for r, u in ReviewRepository(session).reviewers(cohort.id) if u.id == mentor.id]
+    assert (row.capacity, row.tags) == (7, ["climate"])
+    settings = post_form(
+        client, f"{url}/settings",
+        {"capacity": "4", "reviewers_per_application": "3", "review_due_at": "2027-04-01T17:00", "blind_review": "1"},
+    )  # fmt: skip
+    assert settings.status_code == 303, settings.text[:2000]
+    session.refresh(cohort)
+    assert (cohort.capacity, cohort.reviewers_per_application, cohort.blind_review) == (4, 3, True)
+    assert not cohort.scores_visible_after_submit  # an unticked box is a "no"
+    assert cohort.review_due_at is not None
+
+
+def test_interview_feedback_and_declining_through_the_pages(client: TestClient, session: Session) -> None:
+    from cohorts import service
+    from cohorts.models import DecisionOutcome
+    from tests.cohorts.builders import submitted_application
+
+    pm, cohort = _open_cohort(session, timezone="Asia/Shanghai", capacity=1)
+    now = utcnow()
+    app, founder, _ = submitted_application(session, cohort=cohort, now=now)
+    waiting, _, _ = submitted_application(session, cohort=cohort, now=now)
+    sign_in(client, session, pm)
+    bad = post_form(client, f"/applications/{app.id}/interview", {"at": "not a time"})
+    assert bad.status_code == 422
+    ok = post_form(client, f"/applications/{app.id}/interview", {"at": "2027-03-02T10:00", "note": "Video call"})
+    assert ok.status_code == 303
+    session.refresh(app)
+    assert app.status == ApplicationStatus.interview and app.interview_at.hour == 2  # 10:00 in Shanghai is 02:00 UTC
+    assert post_form(client, f"/applications/{app.id}/share-feedback").status_code == 303
+    service.record_decision(session, application=app, outcome=DecisionOutcome.accept, note="", actor=pm)
+    service.record_decision(session, application=waiting, outcome=DecisionOutcome.waitlist, note="", actor=pm)
+    service.release_decisions(session, cohort=cohort, actor=pm)
+    session.commit()
+    sign_in(client, session, founder)
+    page = client.get(f"/applications/{app.id}")
+    assert "Video call" in page.text and "Interview" in page.text
+    assert post_form(client, f"/applications/{app.id}/decline").status_code == 303
+    session.refresh(waiting)
+    assert waiting.status == ApplicationStatus.accepted
