@@ -268,3 +268,33 @@ def test_interview_feedback_and_declining_through_the_pages(client: TestClient, 
     assert post_form(client, f"/applications/{app.id}/decline").status_code == 303
     session.refresh(waiting)
     assert waiting.status == ApplicationStatus.accepted
+
+
+def test_bulk_assignment_by_hand_and_withdrawal_through_the_pages(client: TestClient, session: Session) -> None:
+    from tests.cohorts.builders import submitted_application
+
+    pm, cohort = _open_cohort(session)
+    (mentor,) = add_reviewers(session, cohort=cohort, pm=pm, count=1, capacity=1)
+    now = utcnow()
+    (a1, founder, _), (a2, _, _) = (submitted_application(session, cohort=cohort, now=now) for _ in range(2))
+    sign_in(client, session, pm)
+    listing = client.get(f"/cohorts/{cohort.id}/applications?status=submitted")
+    assert str(a1.id) in listing.text and mentor.full_name in listing.text
+    token = ensure_csrf(client)
+    over = client.post(
+        f"/cohorts/{cohort.id}/assign",
+        data={"csrf_token": token, "application_id": [str(a1.id), str(a2.id)], "reviewer_id": str(mentor.id)},
+    )
+    assert over.status_code == 409 and "capacity of 1" in over.text  # nothing half-done: no assignment kept
+    assert not ReviewRepository(session).for_application(a1.id)
+    one = client.post(
+        f"/cohorts/{cohort.id}/assign",
+        data={"csrf_token": token, "application_id": [str(a1.id)], "reviewer_id": str(mentor.id)},
+    )
+    assert one.status_code == 303 and len(ReviewRepository(session).for_application(a1.id)) == 1
+    sign_in(client, session, founder)
+    assert post_form(client, f"/applications/{a1.id}/withdraw").status_code == 303
+    session.refresh(a1)
+    assert a1.status == ApplicationStatus.withdrawn
+    (assignment, _) = ReviewRepository(session).for_application(a1.id)[0]
+    assert assignment.status == AssignmentStatus.removed
