@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,6 +48,11 @@ def install_plugins() -> None:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    # What is loaded at start-up (modules, routes, templates) lives as long as the process: freezing it keeps the
+    # full collections that a large page triggers from rescanning it (measured: the ranking page of 1,000
+    # applications went from ~60 ms CPU with every other request at ~180 ms, to ~60 ms with rare ~100 ms).
+    gc.collect()
+    gc.freeze()
     yield
 
 
