@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing import models  # noqa: F401 - the tables belong to the metadata
 from incubator.plugins import Plugin
 
 PLUGIN = Plugin(name="billing")

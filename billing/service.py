@@ -1,1 +1,1113 @@
-"""Use cases of the billing package."""
+"""Use cases of the billing package. Services flush, never commit (the run orchestrator in `billing.runs` owns its
+transactions, one per startup).
+
+**The order of invoice arithmetic**, used by the run, the preview and one-off lines alike (`price_line`):
+
+1. line: the charge's list amount (already in minor units; proration and allowance are decided by facilities and
+   arrive as the charge's amount);
+2. discount: `round_minor(amount x discount_rate)`, subtracted -> net;
+3. tax: `round_minor(net x rate in force on the line's service date)` -> total = net + tax.
+
+Each line is rounded once per step (half away from zero); invoice totals are sums of the rounded lines.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from billing import repository as repo
+from billing.errors import (
+    CreditExceedsRemaining,
+    InvoiceImmutable,
+    PaymentNotPossible,
+    PeriodClosed,
+)
+from billing.models import (
+    ChargeDeferral,
+    ClosedPeriod,
+    CreditBalanceEntry,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    NumberSeries,
+    Payment,
+    PaymentMethod,
+)
+from facilities.models import Charge, Site, TaxRate
+from incubator import audit
+from incubator.config import get_settings
+from incubator.db import is_postgres, utcnow
+from incubator.errors import InvalidTransition, NotFound, ValidationFailed
+from incubator.models import User
+from incubator.money import round_minor
+from startups.models import Startup
+
+# ---------------------------------------------------------------------------------------------------------------
+# Periods and dates
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def period_bounds(period_start: date) -> tuple[date, date]:
+    start = month_start(period_start)
+    return start, next_month(start)
+
+
+def parse_period(text: str) -> date:
+    """'2026-11' -> date(2026, 11, 1); a clear error otherwise."""
+    try:
+        year, month = text.strip().split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, TypeError):
+        raise ValidationFailed(
+            f"{text!r} is not a month; write it as YYYY-MM, for example 2026-11.", field_errors={"period": "YYYY-MM"}
+        ) from None
+
+
+def site_today(site: Site, now: datetime | None = None) -> date:
+    """'Today' in the site's time zone: a period and a due date are the site's calendar, not the server's."""
+    moment = now or utcnow()
+    try:
+        return moment.astimezone(ZoneInfo(site.timezone)).date()
+    except (KeyError, ValueError):
+        return moment.astimezone(UTC).date()
+
+
+def period_is_closed(session: Session, *, site_id: uuid.UUID, on: date) -> bool:
+    """Whether the month containing `on` is closed for the site (facilities may call this before creating
+    charges)."""
+    return repo.is_closed(session, site_id, month_start(on))
+
+
+def ensure_period_open(session: Session, *, site_id: uuid.UUID, on: date, what: str) -> None:
+    if period_is_closed(session, site_id=site_id, on=on):
+        raise PeriodClosed(
+            f"{on:%B %Y} is closed for this site: {what} dated in it cannot be created or changed. "
+            "Date it in an open month or ask finance to reopen nothing - use a credit note in the current month."
+        )
+
+
+def close_period(session: Session, *, site: Site, period_start: date, actor: User | None) -> ClosedPeriod:
+    start = month_start(period_start)
+    existing = session.exec(
+        select(ClosedPeriod).where(ClosedPeriod.site_id == site.id, ClosedPeriod.period_start == start)
+    ).first()
+    if existing is not None:
+        raise InvalidTransition(f"{start:%B %Y} is already closed for {site.name}.")
+    drafts = session.exec(
+        select(sa.func.count())
+        .select_from(Invoice)
+        .where(Invoice.site_id == site.id, Invoice.period_start == start, Invoice.status == InvoiceStatus.draft)
+    ).one()
+    if drafts:
+        raise InvalidTransition(
+            f"{start:%B %Y} still has {drafts} draft invoice(s) for {site.name}: finalise or move their lines first."
+        )
+    closed = ClosedPeriod(site_id=site.id, period_start=start, closed_by_id=actor.id if actor else None)
+    session.add(closed)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.period.close",
+        object_type="site",
+        object_id=site.id,
+        summary=f"Closed {start:%Y-%m} for {site.code}",
+    )
+    return closed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Arithmetic: lines -> discounts -> tax
+
+
+@dataclass(frozen=True)
+class TaxInForce:
+    name: str
+    rate: Decimal
+
+
+class TaxSchedule:
+    """A site's tax rates by effective date; the rate in force on a day is the latest one that started on or before
+    it (none -> 0)."""
+
+    def __init__(self, rates: Iterable[TaxRate]):
+        self._rates = sorted(((r.effective_date, r.name, Decimal(r.rate)) for r in rates), key=lambda r: r[0])
+
+    def on(self, day: date) -> TaxInForce:
+        found = TaxInForce("", Decimal(0))
+        for effective, name, rate in self._rates:
+            if effective <= day:
+                found = TaxInForce(name, rate)
+            else:
+                break
+        return found
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    charge_id: uuid.UUID | None
+    category: str
+    description: str
+    service_date: date
+    quantity: Decimal
+    unit_amount_minor: int
+    amount_minor: int
+    discount_rate: Decimal
+    discount_minor: int
+    net_minor: int
+    tax_name: str
+    tax_rate: Decimal
+    tax_minor: int
+    total_minor: int
+
+
+def price_line(
+    *,
+    charge_id: uuid.UUID | None,
+    category: str,
+    description: str,
+    service_date: date,
+    quantity: Decimal,
+    unit_amount_minor: int,
+    amount_minor: int,
+    discount_rate: Decimal,
+    tax: TaxInForce,
+) -> PricedLine:
+    discount = round_minor(Decimal(amount_minor) * discount_rate)
+    net = amount_minor - discount
+    tax_minor = round_minor(Decimal(net) * tax.rate)
+    return PricedLine(
+        charge_id=charge_id,
+        category=category,
+        description=description,
+        service_date=service_date,
+        quantity=quantity,
+        unit_amount_minor=unit_amount_minor,
+        amount_minor=amount_minor,
+        discount_rate=discount_rate,
+        discount_minor=discount,
+        net_minor=net,
+        tax_name=tax.name,
+        tax_rate=tax.rate,
+        tax_minor=tax_minor,
+        total_minor=net + tax_minor,
+    )
+
+
+def price_charges(charges: Iterable[repo.BillableCharge], schedule: TaxSchedule) -> list[PricedLine]:
+    return [
+        price_line(
+            charge_id=c.id,
+            category=c.category,
+            description=c.description,
+            service_date=c.service_date,
+            quantity=c.quantity,
+            unit_amount_minor=c.unit_amount_minor,
+            amount_minor=c.amount_minor,
+            discount_rate=c.discount_rate,
+            tax=schedule.on(c.service_date),
+        )
+        for c in charges
+    ]
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal_minor: int
+    discount_minor: int
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+
+
+def totals_of(lines: Iterable[PricedLine | InvoiceLine]) -> Totals:
+    subtotal = discount = net = tax = total = 0
+    for line in lines:
+        subtotal += line.amount_minor
+        discount += line.discount_minor
+        net += line.net_minor
+        tax += line.tax_minor
+        total += line.total_minor
+    return Totals(subtotal, discount, net, tax, total)
+
+
+def _line_row(invoice_id: uuid.UUID, position: int, line: PricedLine) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "invoice_id": invoice_id,
+        "charge_id": line.charge_id,
+        "position": position,
+        "category": line.category,
+        "description": line.description[:300],
+        "service_date": line.service_date,
+        "quantity": line.quantity,
+        "unit_amount_minor": line.unit_amount_minor,
+        "amount_minor": line.amount_minor,
+        "discount_rate": line.discount_rate,
+        "discount_minor": line.discount_minor,
+        "net_minor": line.net_minor,
+        "tax_name": line.tax_name,
+        "tax_rate": line.tax_rate,
+        "tax_minor": line.tax_minor,
+        "total_minor": line.total_minor,
+        "credited_minor": 0,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drafts: what a run does for one startup, and the preview through the same code
+
+
+@dataclass
+class StartupBilled:
+    invoice_id: uuid.UUID
+    created: bool
+    lines_added: int
+
+
+def _lock_invoice(session: Session, invoice_id: uuid.UUID) -> Invoice:
+    stmt = select(Invoice).where(Invoice.id == invoice_id)
+    if is_postgres(session):
+        # Two runs of one period meet here: the second waits until the first commits, then sees its lines.
+        stmt = stmt.with_for_update()
+    invoice = session.exec(stmt.execution_options(populate_existing=True)).one()
+    return invoice
+
+
+def _get_or_create_draft(
+    session: Session, *, site: Site, startup_id: uuid.UUID, period_start: date, run_id: uuid.UUID | None
+) -> tuple[Invoice, bool]:
+    existing = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=period_start)
+    if existing is not None:
+        return _lock_invoice(session, existing.id), False
+    new_id = uuid.uuid4()
+    try:
+        with session.begin_nested():
+            session.execute(
+                sa.insert(Invoice).values(
+                    id=new_id,
+                    site_id=site.id,
+                    startup_id=startup_id,
+                    period_start=period_start,
+                    billing_run_id=run_id,
+                    status=InvoiceStatus.draft,
+                    currency=site.currency,
+                    subtotal_minor=0,
+                    discount_minor=0,
+                    net_minor=0,
+                    tax_minor=0,
+                    total_minor=0,
+                    paid_minor=0,
+                    credited_minor=0,
+                    note="",
+                    reminders_sent=0,
+                    created_at=utcnow(),
+                    updated_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        # Another run created it between our look and our insert: use theirs (unique (startup, site, period)).
+        again = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=period_start)
+        assert again is not None
+        return _lock_invoice(session, again.id), False
+    return _lock_invoice(session, new_id), True
+
+
+def _refresh_totals(session: Session, invoice: Invoice) -> None:
+    stmt = select(
+        sa.func.coalesce(sa.func.sum(InvoiceLine.amount_minor), 0),
+        sa.func.coalesce(sa.func.sum(InvoiceLine.discount_minor), 0),
+        sa.func.coalesce(sa.func.sum(InvoiceLine.net_minor), 0),
+        sa.func.coalesce(sa.func.sum(InvoiceLine.tax_minor), 0),
+        sa.func.coalesce(sa.func.sum(InvoiceLine.total_minor), 0),
+        sa.func.coalesce(sa.func.max(InvoiceLine.position), 0),
+    ).where(InvoiceLine.invoice_id == invoice.id)
+    subtotal, discount, net, tax, total, _ = session.exec(stmt).one()
+    invoice.subtotal_minor, invoice.discount_minor, invoice.net_minor = int(subtotal), int(discount), int(net)
+    invoice.tax_minor, invoice.total_minor = int(tax), int(total)
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+
+
+def bill_startup(
+    session: Session,
+    *,
+    site: Site,
+    startup_id: uuid.UUID,
+    period_start: date,
+    charges: Sequence[repo.BillableCharge],
+    schedule: TaxSchedule,
+    run_id: uuid.UUID | None = None,
+) -> StartupBilled | None:
+    """Put the startup's un-invoiced charges of the period on its draft invoice (created if missing).
+
+    Idempotent: charges already on a line are skipped (and `invoice_line.charge_id` is unique, so a charge can never
+    be on two lines even if two runs race). A finalised invoice of the period is left alone; its late charges stay
+    un-invoiced and the next month's run picks them up.
+    """
+    invoice, created = _get_or_create_draft(
+        session, site=site, startup_id=startup_id, period_start=period_start, run_id=run_id
+    )
+    if invoice.status != InvoiceStatus.draft:
+        return None
+    if created:
+        already: set[uuid.UUID] = set()
+        position = 0
+    else:
+        rows = session.exec(
+            select(InvoiceLine.charge_id, InvoiceLine.position).where(InvoiceLine.invoice_id == invoice.id)
+        ).all()
+        already = {r[0] for r in rows if r[0] is not None}
+        position = max((r[1] for r in rows), default=0)
+        # Under the lock, re-check against every invoice (a charge may have been billed elsewhere meanwhile).
+        ids = [c.id for c in charges if c.id not in already]
+        if ids:
+            taken = session.exec(select(InvoiceLine.charge_id).where(col(InvoiceLine.charge_id).in_(ids))).all()
+            already |= {t for t in taken if t is not None}
+    todo = [c for c in charges if c.id not in already]
+    priced = price_charges(todo, schedule)
+    if priced:
+        rows_to_insert = [_line_row(invoice.id, position + i + 1, line) for i, line in enumerate(priced)]
+        session.execute(sa.insert(InvoiceLine), rows_to_insert)
+    if priced or created:
+        totals = totals_of(priced)
+        if created:
+            invoice.subtotal_minor, invoice.discount_minor, invoice.net_minor = (
+                totals.subtotal_minor,
+                totals.discount_minor,
+                totals.net_minor,
+            )
+            invoice.tax_minor, invoice.total_minor = totals.tax_minor, totals.total_minor
+            invoice.updated_at = utcnow()
+            session.add(invoice)
+            session.flush()
+        else:
+            _refresh_totals(session, invoice)
+    return StartupBilled(invoice.id, created, len(priced))
+
+
+@dataclass
+class Preview:
+    site: Site
+    startup_id: uuid.UUID
+    period_start: date
+    currency: str
+    lines: list[PricedLine] = field(default_factory=list)
+    totals: Totals = field(default_factory=lambda: Totals(0, 0, 0, 0, 0))
+    draft_id: uuid.UUID | None = None
+
+
+def preview_invoice(session: Session, *, site: Site, startup_id: uuid.UUID, period_start: date) -> Preview:
+    """The startup's next invoice for the period, computed by the run's own code (`bill_startup`) inside a savepoint
+    that is rolled back, so nothing is written and nothing can differ from the real run."""
+    start, end = period_bounds(period_start)
+    with session.begin_nested() as savepoint:
+        charges = repo.billable_charges(
+            session, site_id=site.id, currency=site.currency, period_start=start, period_end=end, startup_id=startup_id
+        )
+        schedule = TaxSchedule(repo.tax_rates(session, site.id))
+        billed = bill_startup(
+            session, site=site, startup_id=startup_id, period_start=start, charges=charges, schedule=schedule
+        )
+        lines: list[PricedLine] = []
+        draft_id = None
+        if billed is not None:
+            draft_id = billed.invoice_id
+            lines = [_as_priced(line) for line in repo.lines_of(session, billed.invoice_id)]
+        savepoint.rollback()
+    session.expire_all()
+    existing = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=start)
+    return Preview(
+        site=site,
+        startup_id=startup_id,
+        period_start=start,
+        currency=site.currency,
+        lines=lines,
+        totals=totals_of(lines),
+        draft_id=existing.id if existing is not None and draft_id == existing.id else None,
+    )
+
+
+def _as_priced(line: InvoiceLine) -> PricedLine:
+    return PricedLine(
+        charge_id=line.charge_id,
+        category=line.category,
+        description=line.description,
+        service_date=line.service_date,
+        quantity=Decimal(line.quantity),
+        unit_amount_minor=line.unit_amount_minor,
+        amount_minor=line.amount_minor,
+        discount_rate=Decimal(line.discount_rate),
+        discount_minor=line.discount_minor,
+        net_minor=line.net_minor,
+        tax_name=line.tax_name,
+        tax_rate=Decimal(line.tax_rate),
+        tax_minor=line.tax_minor,
+        total_minor=line.total_minor,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Editing drafts
+
+
+def _ensure_draft(invoice: Invoice) -> None:
+    if invoice.status != InvoiceStatus.draft:
+        raise InvoiceImmutable(
+            f"Invoice {invoice.number_label or ''} is {invoice.status.value}: a finalised invoice never changes. "
+            "Correct it with a credit note, or void it."
+        )
+
+
+def _site(session: Session, site_id: uuid.UUID) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("No site with that id.")
+    return site
+
+
+def add_one_off_line(
+    session: Session,
+    *,
+    invoice: Invoice,
+    description: str,
+    amount_minor: int,
+    quantity: Decimal = Decimal(1),
+    discount_rate: Decimal = Decimal(0),
+    actor: User | None,
+) -> InvoiceLine:
+    """Finance adds a line that has no charge behind it (a one-off fee). Priced by the same rule as every line."""
+    _ensure_draft(invoice)
+    ensure_period_open(session, site_id=invoice.site_id, on=invoice.period_start, what="an invoice")
+    if not description.strip():
+        raise ValidationFailed("A line needs a description.", field_errors={"description": "Required."})
+    if not Decimal(0) <= discount_rate <= Decimal(1):
+        raise ValidationFailed("A discount is between 0 and 1.", field_errors={"discount_rate": "Between 0 and 1."})
+    schedule = TaxSchedule(repo.tax_rates(session, invoice.site_id))
+    day = invoice.period_start
+    priced = price_line(
+        charge_id=None,
+        category="one_off",
+        description=description.strip(),
+        service_date=day,
+        quantity=quantity,
+        unit_amount_minor=round_minor(Decimal(amount_minor) / quantity) if quantity else amount_minor,
+        amount_minor=amount_minor,
+        discount_rate=discount_rate,
+        tax=schedule.on(day),
+    )
+    position = max((line.position for line in repo.lines_of(session, invoice.id)), default=0) + 1
+    line = InvoiceLine(**_line_row(invoice.id, position, priced))
+    session.add(line)
+    session.flush()
+    _refresh_totals(session, invoice)
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.add_line",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Added one-off line {description!r} ({amount_minor} {invoice.currency})",
+    )
+    return line
+
+
+def move_line_to_next_month(session: Session, *, invoice: Invoice, line_id: uuid.UUID, actor: User | None) -> None:
+    """Take a line off a draft. A charge line's charge stays un-invoiced and next month's run picks it up; a
+    one-off line is simply removed."""
+    _ensure_draft(invoice)
+    ensure_period_open(session, site_id=invoice.site_id, on=invoice.period_start, what="an invoice")
+    line = session.get(InvoiceLine, line_id)
+    if line is None or line.invoice_id != invoice.id:
+        raise NotFound("No such line on this invoice.")
+    if line.charge_id is not None:
+        target = next_month(invoice.period_start)
+        deferral = session.exec(select(ChargeDeferral).where(ChargeDeferral.charge_id == line.charge_id)).first()
+        if deferral is None:
+            session.add(ChargeDeferral(charge_id=line.charge_id, period_start=target))
+        else:
+            deferral.period_start = target
+            session.add(deferral)
+    session.delete(line)
+    session.flush()
+    _refresh_totals(session, invoice)
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.move_line",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Moved line {line.description!r} to the next month",
+    )
+
+
+def set_note(session: Session, *, invoice: Invoice, note: str, actor: User | None) -> Invoice:
+    _ensure_draft(invoice)
+    ensure_period_open(session, site_id=invoice.site_id, on=invoice.period_start, what="an invoice")
+    before = invoice.note
+    invoice.note = note.strip()[:2000]
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.note",
+        object_type="invoice",
+        object_id=invoice.id,
+        before={"note": before},
+        after={"note": invoice.note},
+    )
+    return invoice
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Numbers and the hash chain
+
+
+def invoice_series_key(site: Site) -> str:
+    return f"INV-{site.code.upper()}"
+
+
+def credit_series_key(site: Site) -> str:
+    return f"CN-{site.code.upper()}"
+
+
+def _take_number(session: Session, key: str) -> tuple[int, str | None, NumberSeries]:
+    """The next number of a series and the hash of the last document in it, with the counter row locked until the
+    transaction ends (FOR UPDATE on PostgreSQL; SQLite's write transaction is already serialised by BEGIN
+    IMMEDIATE). A rolled-back transaction gives its number back, so numbers stay gapless."""
+    row = repo.series(session, key, for_update=True)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(NumberSeries(key=key, next_number=1))
+                session.flush()
+        except IntegrityError:
+            pass
+        row = repo.series(session, key, for_update=True)
+        assert row is not None
+    session.refresh(row)
+    number = row.next_number
+    row.next_number = number + 1
+    session.add(row)
+    return number, row.last_hash, row
+
+
+def _canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def invoice_hash_payload(invoice: Invoice, lines: Sequence[InvoiceLine]) -> dict[str, Any]:
+    """The content an invoice's hash covers: everything printed on it. Status and payments are not content."""
+    return {
+        "series": invoice.series,
+        "number": invoice.number,
+        "label": invoice.number_label,
+        "site_id": str(invoice.site_id),
+        "startup_id": str(invoice.startup_id),
+        "period": invoice.period_start.isoformat(),
+        "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "currency": invoice.currency,
+        "customer": [invoice.customer_name, invoice.customer_address, invoice.customer_tax_id],
+        "totals": [
+            invoice.subtotal_minor,
+            invoice.discount_minor,
+            invoice.net_minor,
+            invoice.tax_minor,
+            invoice.total_minor,
+        ],
+        "note": invoice.note,
+        "lines": [
+            [
+                line.position,
+                line.description,
+                str(Decimal(line.quantity).normalize()),
+                line.amount_minor,
+                str(Decimal(line.discount_rate).normalize()),
+                line.discount_minor,
+                line.net_minor,
+                str(Decimal(line.tax_rate).normalize()),
+                line.tax_minor,
+                line.total_minor,
+            ]
+            for line in sorted(lines, key=lambda x: (x.position, str(x.id)))
+        ],
+    }
+
+
+def chain_hash(payload: dict[str, Any], previous_hash: str | None) -> str:
+    return hashlib.sha256((previous_hash or "").encode() + b"|" + _canonical(payload)).hexdigest()
+
+
+def credit_note_hash_payload(note: CreditNote, lines: Sequence[CreditNoteLine]) -> dict[str, Any]:
+    return {
+        "series": note.series,
+        "number": note.number,
+        "label": note.number_label,
+        "invoice_id": str(note.invoice_id),
+        "issue_date": note.issue_date.isoformat(),
+        "currency": note.currency,
+        "reason": note.reason,
+        "totals": [note.net_minor, note.tax_minor, note.total_minor],
+        "lines": sorted(
+            [str(x.invoice_line_id), x.net_minor, str(Decimal(x.tax_rate).normalize()), x.tax_minor, x.total_minor]
+            for x in lines
+        ),
+    }
+
+
+@dataclass
+class ChainReport:
+    series: str
+    documents: int
+    problems: list[str]
+
+
+def verify_chains(session: Session) -> list[ChainReport]:
+    """Recompute every series' hash chain and check its numbers run 1, 2, 3... with no gap and no repeat."""
+    reports = []
+    for row in repo.all_series(session):
+        problems: list[str] = []
+        docs: list[tuple[int | None, str | None, str | None, str]] = []
+        if row.key.startswith("INV-"):
+            for inv in repo.numbered_invoices(session, row.key):
+                payload = invoice_hash_payload(inv, repo.lines_of(session, inv.id))
+                docs.append((inv.number, inv.previous_hash, inv.content_hash, chain_hash(payload, inv.previous_hash)))
+        else:
+            for note in repo.numbered_credit_notes(session, row.key):
+                payload = credit_note_hash_payload(note, repo.credit_note_lines(session, note.id))
+                docs.append(
+                    (note.number, note.previous_hash, note.content_hash, chain_hash(payload, note.previous_hash))
+                )
+        previous: str | None = None
+        for expected, (number, prev, stored, computed) in enumerate(docs, start=1):
+            if number != expected:
+                problems.append(f"{row.key}: expected number {expected}, found {number}")
+            if prev != previous:
+                problems.append(f"{row.key} #{number}: previous hash does not match the document before it")
+            if stored != computed:
+                problems.append(f"{row.key} #{number}: content does not match its hash (changed after finalising)")
+            previous = stored
+        if row.next_number != len(docs) + 1:
+            problems.append(f"{row.key}: counter at {row.next_number} but {len(docs)} documents are numbered")
+        if row.last_hash != previous:
+            problems.append(f"{row.key}: the series' last hash is not the last document's hash")
+        reports.append(ChainReport(row.key, len(docs), problems))
+    return reports
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Finalise, void, uncollectible
+
+
+def _snapshot_customer(session: Session, invoice: Invoice) -> None:
+    startup = session.get(Startup, invoice.startup_id)
+    assert startup is not None
+    invoice.customer_name = (startup.legal_name or startup.name)[:200]
+    invoice.customer_address = startup.billing_address or ""
+    invoice.customer_tax_id = startup.tax_id or ""
+    invoice.customer_email = startup.billing_email
+
+
+def finalize_invoice(session: Session, *, invoice: Invoice, actor: User | None, today: date | None = None) -> Invoice:
+    """Draft -> open: the next number of the site's series (taken inside this transaction), snapshots of customer
+    and tax, the hash chain, then any credit balance is applied. The zero-amount policy is decided before a number
+    is taken: with `billing_issue_zero_invoices` off, an empty draft is voided unnumbered instead."""
+    if invoice.status != InvoiceStatus.draft:
+        raise InvoiceImmutable(f"Invoice {invoice.number_label} is already finalised ({invoice.status.value}).")
+    site = _site(session, invoice.site_id)
+    ensure_period_open(session, site_id=site.id, on=invoice.period_start, what="an invoice")
+    # Re-read under a lock so two finalisations of one draft cannot both pass the status check.
+    invoice = _lock_invoice(session, invoice.id)
+    if invoice.status != InvoiceStatus.draft:
+        raise InvoiceImmutable("This invoice was finalised a moment ago by someone else.")
+    lines = repo.lines_of(session, invoice.id)
+    _refresh_totals(session, invoice)
+    settings = get_settings()
+    if invoice.total_minor == 0 and not settings.billing_issue_zero_invoices:
+        invoice.status = InvoiceStatus.void
+        invoice.voided_at = utcnow()
+        invoice.void_reason = "Zero amount: not issued (INCUBATOR_BILLING_ISSUE_ZERO_INVOICES is off)."
+        session.add(invoice)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="billing.invoice.skip_zero",
+            object_type="invoice",
+            object_id=invoice.id,
+            summary="Zero-amount draft closed without a number",
+        )
+        return invoice
+    if invoice.total_minor < 0:
+        raise InvalidTransition("An invoice cannot total less than zero; use a credit note instead.")
+    issue = today or site_today(site)
+    ensure_period_open(session, site_id=site.id, on=issue, what="an invoice")
+    key = invoice_series_key(site)
+    number, previous_hash, series_row = _take_number(session, key)
+    _snapshot_customer(session, invoice)
+    invoice.series = key
+    invoice.number = number
+    invoice.number_label = f"{site.code.upper()}-{number:06d}"
+    invoice.issue_date = issue
+    invoice.due_date = issue + timedelta(days=settings.billing_payment_terms_days)
+    invoice.tax_snapshot = sorted(
+        ({"name": line.tax_name, "rate": str(Decimal(line.tax_rate).normalize())} for line in lines),
+        key=lambda t: (t["name"], t["rate"]),
+    )
+    invoice.tax_snapshot = [dict(t) for t in {(t["name"], t["rate"]): t for t in invoice.tax_snapshot}.values()]
+    invoice.status = InvoiceStatus.open
+    invoice.finalized_at = utcnow()
+    invoice.previous_hash = previous_hash
+    invoice.content_hash = chain_hash(invoice_hash_payload(invoice, lines), previous_hash)
+    series_row.last_hash = invoice.content_hash
+    session.add(series_row)
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.finalize",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Finalised {invoice.number_label} for {invoice.total_minor} {invoice.currency}",
+        after={"number": invoice.number_label, "total_minor": invoice.total_minor},
+    )
+    _apply_credit_balance(session, invoice=invoice, actor=actor)
+    return invoice
+
+
+def _apply_credit_balance(session: Session, *, invoice: Invoice, actor: User | None) -> None:
+    balance = repo.credit_balance(session, invoice.startup_id, invoice.currency)
+    use = min(balance, invoice.amount_due_minor)
+    if use <= 0:
+        return
+    assert invoice.issue_date is not None
+    payment = Payment(
+        invoice_id=invoice.id,
+        site_id=invoice.site_id,
+        startup_id=invoice.startup_id,
+        method=PaymentMethod.credit_balance,
+        amount_minor=use,
+        applied_minor=use,
+        currency=invoice.currency,
+        received_date=invoice.issue_date,
+        reference="Credit balance",
+        recorded_by_id=actor.id if actor else None,
+    )
+    session.add(payment)
+    session.flush()
+    session.add(
+        CreditBalanceEntry(
+            startup_id=invoice.startup_id,
+            currency=invoice.currency,
+            amount_minor=-use,
+            payment_id=payment.id,
+            invoice_id=invoice.id,
+            note=f"Used on {invoice.number_label}",
+        )
+    )
+    _settle(session, invoice, applied=use)
+
+
+def _settle(session: Session, invoice: Invoice, *, applied: int) -> None:
+    invoice.paid_minor += applied
+    if invoice.status in (InvoiceStatus.open, InvoiceStatus.uncollectible) and invoice.amount_due_minor == 0:
+        invoice.status = InvoiceStatus.paid
+        invoice.paid_at = utcnow()
+    elif invoice.status == InvoiceStatus.paid and invoice.amount_due_minor > 0:
+        invoice.status = InvoiceStatus.open
+        invoice.paid_at = None
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+
+
+def void_invoice(session: Session, *, invoice: Invoice, reason: str, actor: User | None) -> Invoice:
+    """Open or uncollectible -> void. The number stays used; the charges stay on it (bill again with new charges or
+    a new one-off line)."""
+    if invoice.status == InvoiceStatus.draft:
+        raise InvalidTransition("A draft has no number to void; move its lines to next month instead.")
+    if invoice.status not in (InvoiceStatus.open, InvoiceStatus.uncollectible):
+        raise InvalidTransition(f"A {invoice.status.value} invoice cannot be voided.")
+    if invoice.paid_minor > 0:
+        raise InvalidTransition("Payments were received on this invoice: issue a credit note instead of voiding it.")
+    today = site_today(_site(session, invoice.site_id))
+    ensure_period_open(session, site_id=invoice.site_id, on=today, what="a void")
+    before = invoice.status
+    invoice.status = InvoiceStatus.void
+    invoice.voided_at = utcnow()
+    invoice.void_reason = reason.strip()[:500] or "Voided"
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.void",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Voided {invoice.number_label}: {invoice.void_reason}",
+        before={"status": before},
+        after={"status": invoice.status},
+    )
+    return invoice
+
+
+def mark_uncollectible(session: Session, *, invoice: Invoice, actor: User | None) -> Invoice:
+    if invoice.status != InvoiceStatus.open:
+        raise InvalidTransition(f"Only an open invoice can be marked uncollectible; this one is {invoice.status.value}.")
+    invoice.status = InvoiceStatus.uncollectible
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.invoice.uncollectible",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Marked {invoice.number_label} uncollectible",
+    )
+    return invoice
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Credit notes
+
+
+def create_credit_note(
+    session: Session,
+    *,
+    invoice: Invoice,
+    reason: str,
+    amounts: dict[uuid.UUID, int] | None = None,
+    actor: User | None,
+    today: date | None = None,
+) -> CreditNote:
+    """Credit a finalised invoice, whole (`amounts` None: what is left on every line) or per line (`amounts`: line id
+    -> net amount to credit). Tax is copied from the original line: its rate, and its exact tax when the rest of a
+    line is credited. Never more than is left on a line."""
+    if invoice.status not in (InvoiceStatus.open, InvoiceStatus.paid, InvoiceStatus.uncollectible):
+        raise InvalidTransition(f"Only a finalised, not void, invoice can be credited; this one is {invoice.status}.")
+    if not reason.strip():
+        raise ValidationFailed("Give a reason for the credit note.", field_errors={"reason": "Required."})
+    site = _site(session, invoice.site_id)
+    issue = today or site_today(site)
+    ensure_period_open(session, site_id=site.id, on=issue, what="a credit note")
+    invoice = _lock_invoice(session, invoice.id)
+    lines = {line.id: line for line in repo.lines_of(session, invoice.id)}
+    wanted = amounts if amounts is not None else {line_id: -1 for line_id in lines}
+    planned: list[tuple[InvoiceLine, int, int]] = []
+    for line_id, net in wanted.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise ValidationFailed("That line is not on this invoice.", field_errors={str(line_id): "Unknown line."})
+        credited_net, credited_tax = repo.credited_on_line(session, line.id)
+        left_net, left_tax = line.net_minor - credited_net, line.tax_minor - credited_tax
+        if net == -1:
+            net = left_net
+        if net < 0:
+            raise ValidationFailed("A credit is a positive amount.", field_errors={str(line_id): "Positive amounts."})
+        if net > left_net:
+            raise CreditExceedsRemaining(
+                f"Line {line.description!r} has {left_net} {invoice.currency} (minor units, before tax) left to "
+                f"credit; {net} was asked."
+            )
+        if net == 0:
+            continue
+        tax = left_tax if net == left_net else min(round_minor(Decimal(net) * Decimal(line.tax_rate)), left_tax)
+        planned.append((line, net, tax))
+    if not planned:
+        raise ValidationFailed("Nothing is left to credit on this invoice.")
+    number, previous_hash, series_row = _take_number(session, credit_series_key(site))
+    note = CreditNote(
+        invoice_id=invoice.id,
+        site_id=site.id,
+        startup_id=invoice.startup_id,
+        series=credit_series_key(site),
+        number=number,
+        number_label=f"CN-{site.code.upper()}-{number:06d}",
+        currency=invoice.currency,
+        reason=reason.strip()[:500],
+        issue_date=issue,
+        net_minor=sum(p[1] for p in planned),
+        tax_minor=sum(p[2] for p in planned),
+        total_minor=sum(p[1] + p[2] for p in planned),
+    )
+    session.add(note)
+    session.flush()
+    note_lines = []
+    for line, net, tax in planned:
+        cl = CreditNoteLine(
+            credit_note_id=note.id,
+            invoice_line_id=line.id,
+            description=line.description,
+            net_minor=net,
+            tax_rate=line.tax_rate,
+            tax_minor=tax,
+            total_minor=net + tax,
+        )
+        note_lines.append(cl)
+        session.add(cl)
+        line.credited_minor += net + tax
+        session.add(line)
+    session.flush()
+    note.previous_hash = previous_hash
+    note.content_hash = chain_hash(credit_note_hash_payload(note, note_lines), previous_hash)
+    series_row.last_hash = note.content_hash
+    session.add(series_row)
+    session.add(note)
+    # What was already paid beyond the new amount due goes back to the startup as credit balance.
+    due_before = invoice.total_minor - invoice.paid_minor - invoice.credited_minor
+    invoice.credited_minor += note.total_minor
+    refund_to_balance = max(note.total_minor - max(due_before, 0), 0)
+    if refund_to_balance:
+        session.add(
+            CreditBalanceEntry(
+                startup_id=invoice.startup_id,
+                currency=invoice.currency,
+                amount_minor=refund_to_balance,
+                invoice_id=invoice.id,
+                note=f"Credit note {note.number_label} on a paid invoice",
+            )
+        )
+    _settle(session, invoice, applied=0)
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.credit_note.create",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Credit note {note.number_label} for {note.total_minor} {note.currency}: {note.reason}",
+    )
+    return note
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Payments
+
+
+def record_payment(
+    session: Session,
+    *,
+    invoice: Invoice,
+    amount_minor: int,
+    method: PaymentMethod,
+    received_date: date,
+    reference: str = "",
+    actor: User | None,
+    stripe_payment_intent_id: str | None = None,
+) -> Payment:
+    """Money received. What exceeds the amount due becomes the startup's credit balance, used on its next invoice."""
+    if invoice.status in (InvoiceStatus.draft, InvoiceStatus.void):
+        raise PaymentNotPossible(f"A {invoice.status.value} invoice cannot be paid.")
+    if invoice.status == InvoiceStatus.paid and stripe_payment_intent_id is None:
+        raise PaymentNotPossible("This invoice is already paid; record the money against the next invoice.")
+    if amount_minor <= 0:
+        raise ValidationFailed("A payment is a positive amount.", field_errors={"amount": "Must be more than zero."})
+    if method == PaymentMethod.credit_balance:
+        raise ValidationFailed("Credit balance is applied automatically when an invoice is finalised.")
+    ensure_period_open(session, site_id=invoice.site_id, on=received_date, what="a payment")
+    invoice = _lock_invoice(session, invoice.id)
+    applied = min(amount_minor, invoice.amount_due_minor)
+    payment = Payment(
+        invoice_id=invoice.id,
+        site_id=invoice.site_id,
+        startup_id=invoice.startup_id,
+        method=method,
+        amount_minor=amount_minor,
+        applied_minor=applied,
+        currency=invoice.currency,
+        received_date=received_date,
+        reference=reference.strip()[:200],
+        stripe_payment_intent_id=stripe_payment_intent_id,
+        recorded_by_id=actor.id if actor else None,
+    )
+    session.add(payment)
+    session.flush()
+    if amount_minor > applied:
+        session.add(
+            CreditBalanceEntry(
+                startup_id=invoice.startup_id,
+                currency=invoice.currency,
+                amount_minor=amount_minor - applied,
+                payment_id=payment.id,
+                invoice_id=invoice.id,
+                note=f"Overpayment of {invoice.number_label}",
+            )
+        )
+    _settle(session, invoice, applied=applied)
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.payment.record",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"{method.label} payment of {amount_minor} {invoice.currency} on {invoice.number_label}",
+        after={"amount_minor": amount_minor, "applied_minor": applied, "method": method},
+    )
+    return payment
+
+
+def record_refund(session: Session, *, payment: Payment, refunded_total_minor: int) -> int:
+    """Bring a payment's refunded amount up to `refunded_total_minor` (Stripe reports the running total, so a
+    replayed or reordered event cannot refund twice). Returns the newly refunded amount."""
+    extra = refunded_total_minor - payment.refunded_minor
+    if extra <= 0:
+        return 0
+    invoice = _lock_invoice(session, payment.invoice_id)
+    payment.refunded_minor = refunded_total_minor
+    session.add(payment)
+    # The refund comes out of what the invoice kept first, then out of any credit balance the payment created.
+    from_invoice = min(extra, payment.applied_minor)
+    if extra > from_invoice:
+        session.add(
+            CreditBalanceEntry(
+                startup_id=payment.startup_id,
+                currency=payment.currency,
+                amount_minor=-(extra - from_invoice),
+                payment_id=payment.id,
+                note="Refunded overpayment",
+            )
+        )
+    _settle(session, invoice, applied=-from_invoice)
+    audit.record(
+        session,
+        actor=None,
+        action="billing.payment.refund",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Refund of {extra} {payment.currency} on {invoice.number_label}",
+    )
+    return extra
+
+
+def month_label(d: date) -> str:
+    return f"{calendar.month_name[d.month]} {d.year}"
+
+
+_ = Charge
