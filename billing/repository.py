@@ -63,29 +63,29 @@ def billable_charges(
     invoiced = select(InvoiceLine.charge_id).where(col(InvoiceLine.charge_id).is_not(None))
     deferred_later = select(ChargeDeferral.charge_id).where(ChargeDeferral.period_start > period_start)
     stmt = (
-        select(
-            Charge.id,
-            Charge.startup_id,
-            Charge.category,
-            Charge.description,
-            Charge.service_date,
-            Charge.quantity,
-            Charge.unit_amount_minor,
-            Charge.amount_minor,
-            Charge.discount_rate,
+        sa.select(
+            col(Charge.id),
+            col(Charge.startup_id),
+            col(Charge.category),
+            col(Charge.description),
+            col(Charge.service_date),
+            col(Charge.quantity),
+            col(Charge.unit_amount_minor),
+            col(Charge.amount_minor),
+            col(Charge.discount_rate),
         )
         .where(
-            Charge.site_id == site_id,
-            Charge.currency == currency,
+            col(Charge.site_id) == site_id,
+            col(Charge.currency) == currency,
             col(Charge.voided_at).is_(None),
-            Charge.service_date < period_end,
+            col(Charge.service_date) < period_end,
             col(Charge.id).not_in(invoiced),
             col(Charge.id).not_in(deferred_later),
         )
         .order_by(col(Charge.startup_id), col(Charge.service_date), col(Charge.source_type), col(Charge.source_ref))
     )
     if startup_id is not None:
-        stmt = stmt.where(Charge.startup_id == startup_id)
+        stmt = stmt.where(col(Charge.startup_id) == startup_id)
     return [
         BillableCharge(
             id=r[0],
@@ -98,7 +98,7 @@ def billable_charges(
             amount_minor=r[7],
             discount_rate=Decimal(r[8]),
         )
-        for r in session.exec(stmt).all()
+        for r in session.execute(stmt).all()
     ]
 
 
@@ -180,7 +180,9 @@ def attempt_by_intent(session: Session, payment_intent_id: str) -> PaymentAttemp
 
 
 def attempts_of(session: Session, invoice_id: uuid.UUID) -> list[PaymentAttempt]:
-    stmt = select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id).order_by(col(PaymentAttempt.attempt_no))
+    stmt = (
+        select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id).order_by(col(PaymentAttempt.attempt_no))
+    )
     return list(session.exec(stmt))
 
 
@@ -222,7 +224,7 @@ def member_startup_ids(user_id: uuid.UUID) -> Any:
 
 def overdue_invoices(session: Session, *, today: date, site_id: uuid.UUID | None = None) -> list[Invoice]:
     stmt = select(Invoice).where(
-        col(Invoice.status).in_([InvoiceStatus.open]), col(Invoice.due_date).is_not(None), Invoice.due_date < today
+        col(Invoice.status).in_([InvoiceStatus.open]), col(Invoice.due_date).is_not(None), col(Invoice.due_date) < today
     )
     if site_id is not None:
         stmt = stmt.where(Invoice.site_id == site_id)
@@ -333,15 +335,21 @@ def aging_rows(session: Session, site_id: uuid.UUID, today: date) -> list[tuple[
 def revenue_rows(session: Session, site_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, date, str, str, int]]:
     """(site, period, currency, category, net) over finalised, non-void invoices."""
     stmt = (
-        select(Invoice.site_id, Invoice.period_start, Invoice.currency, InvoiceLine.category, func.sum(InvoiceLine.net_minor))
+        sa.select(
+            col(Invoice.site_id),
+            col(Invoice.period_start),
+            col(Invoice.currency),
+            col(InvoiceLine.category),
+            func.sum(InvoiceLine.net_minor),
+        )
         .join(InvoiceLine, col(InvoiceLine.invoice_id) == Invoice.id)
         .where(col(Invoice.status).in_([InvoiceStatus.open, InvoiceStatus.paid, InvoiceStatus.uncollectible]))
-        .group_by(Invoice.site_id, Invoice.period_start, Invoice.currency, InvoiceLine.category)
-        .order_by(Invoice.period_start)
+        .group_by(col(Invoice.site_id), col(Invoice.period_start), col(Invoice.currency), col(InvoiceLine.category))
+        .order_by(col(Invoice.period_start))
     )
     if site_id is not None:
-        stmt = stmt.where(Invoice.site_id == site_id)
-    return [(r[0], r[1], r[2], r[3], int(r[4])) for r in session.exec(stmt).all()]
+        stmt = stmt.where(col(Invoice.site_id) == site_id)
+    return [(r[0], r[1], r[2], r[3], int(r[4])) for r in session.execute(stmt).all()]
 
 
 def documents_for_export(
@@ -389,6 +397,3 @@ def lines_for_invoices(session: Session, invoice_ids: list[uuid.UUID]) -> list[I
         return []
     stmt = select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids))
     return list(session.exec(stmt.order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.position))))
-
-
-_ = sa

@@ -29,13 +29,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from billing import repository as repo
+from billing import stripe_client
 from billing.errors import (
     CreditExceedsRemaining,
     InvoiceImmutable,
     PaymentNotPossible,
     PeriodClosed,
+    StripeNotConfigured,
 )
 from billing.models import (
+    AttemptStatus,
+    BillingAccount,
     ChargeDeferral,
     ClosedPeriod,
     CreditBalanceEntry,
@@ -46,15 +50,18 @@ from billing.models import (
     InvoiceStatus,
     NumberSeries,
     Payment,
+    PaymentAttempt,
     PaymentMethod,
+    StripeEvent,
 )
 from facilities.models import Charge, Site, TaxRate
 from incubator import audit
 from incubator.config import get_settings
 from incubator.db import is_postgres, utcnow
-from incubator.errors import InvalidTransition, NotFound, ValidationFailed
+from incubator.email import queue_email
+from incubator.errors import AppError, InvalidTransition, NotFound, ValidationFailed
 from incubator.models import User
-from incubator.money import round_minor
+from incubator.money import format_money, round_minor
 from startups.models import Startup
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -336,15 +343,15 @@ def _get_or_create_draft(
 
 
 def _refresh_totals(session: Session, invoice: Invoice) -> None:
-    stmt = select(
+    stmt = sa.select(
         sa.func.coalesce(sa.func.sum(InvoiceLine.amount_minor), 0),
         sa.func.coalesce(sa.func.sum(InvoiceLine.discount_minor), 0),
         sa.func.coalesce(sa.func.sum(InvoiceLine.net_minor), 0),
         sa.func.coalesce(sa.func.sum(InvoiceLine.tax_minor), 0),
         sa.func.coalesce(sa.func.sum(InvoiceLine.total_minor), 0),
         sa.func.coalesce(sa.func.max(InvoiceLine.position), 0),
-    ).where(InvoiceLine.invoice_id == invoice.id)
-    subtotal, discount, net, tax, total, _ = session.exec(stmt).one()
+    ).where(col(InvoiceLine.invoice_id) == invoice.id)
+    subtotal, discount, net, tax, total, _ = session.execute(stmt).one()
     invoice.subtotal_minor, invoice.discount_minor, invoice.net_minor = int(subtotal), int(discount), int(net)
     invoice.tax_minor, invoice.total_minor = int(tax), int(total)
     invoice.updated_at = utcnow()
@@ -880,7 +887,9 @@ def void_invoice(session: Session, *, invoice: Invoice, reason: str, actor: User
 
 def mark_uncollectible(session: Session, *, invoice: Invoice, actor: User | None) -> Invoice:
     if invoice.status != InvoiceStatus.open:
-        raise InvalidTransition(f"Only an open invoice can be marked uncollectible; this one is {invoice.status.value}.")
+        raise InvalidTransition(
+            f"Only an open invoice can be marked uncollectible; this one is {invoice.status.value}."
+        )
     invoice.status = InvoiceStatus.uncollectible
     session.add(invoice)
     session.flush()
@@ -920,7 +929,7 @@ def create_credit_note(
     ensure_period_open(session, site_id=site.id, on=issue, what="a credit note")
     invoice = _lock_invoice(session, invoice.id)
     lines = {line.id: line for line in repo.lines_of(session, invoice.id)}
-    wanted = amounts if amounts is not None else {line_id: -1 for line_id in lines}
+    wanted = amounts if amounts is not None else dict.fromkeys(lines, -1)
     planned: list[tuple[InvoiceLine, int, int]] = []
     for line_id, net in wanted.items():
         line = lines.get(line_id)
@@ -1111,3 +1120,244 @@ def month_label(d: date) -> str:
 
 
 _ = Charge
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Card payments through Stripe, and the webhook
+
+
+def _ensure_stripe_customer(session: Session, startup_id: uuid.UUID) -> str:
+    account = repo.account_for(session, startup_id)
+    if account is None:
+        account = BillingAccount(startup_id=startup_id)
+        session.add(account)
+        session.flush()
+    if account.stripe_customer_id is None:
+        startup = session.get(Startup, startup_id)
+        assert startup is not None
+        account.stripe_customer_id = stripe_client.create_customer(
+            name=startup.legal_name or startup.name,
+            email=startup.billing_email,
+            startup_id=str(startup_id),
+            idempotency_key=f"customer-{startup_id}",
+        )
+        session.add(account)
+        session.flush()
+    return account.stripe_customer_id
+
+
+def pay_by_card(
+    session: Session, *, invoice: Invoice, payment_method_id: str | None, actor: User | None
+) -> PaymentAttempt:
+    """Create (and with a payment method, confirm) a PaymentIntent for what is due. The attempt row comes first and
+    is unique per (invoice, attempt number); its key `invoice-<id>-attempt-<n>` is the Idempotency-Key sent to
+    Stripe, so a retried request asks Stripe for the same PaymentIntent. The invoice is marked paid only by the
+    verified `payment_intent.succeeded` webhook, never by the browser."""
+    if not stripe_client.enabled():
+        raise StripeNotConfigured("Card payments are not set up here; pay by bank transfer.")
+    if invoice.status not in (InvoiceStatus.open, InvoiceStatus.uncollectible):
+        raise PaymentNotPossible(f"A {invoice.status.value} invoice cannot be paid.")
+    invoice = _lock_invoice(session, invoice.id)
+    due = invoice.amount_due_minor
+    if due <= 0:
+        raise PaymentNotPossible("Nothing is due on this invoice.")
+    customer_id = _ensure_stripe_customer(session, invoice.startup_id)
+    attempts = repo.attempts_of(session, invoice.id)
+    if any(a.status == AttemptStatus.succeeded for a in attempts):
+        raise PaymentNotPossible("A card payment for this invoice already succeeded; it will show as paid shortly.")
+    reusable = next((a for a in attempts if a.stripe_payment_intent_id is None and a.amount_minor == due), None)
+    if reusable is not None:
+        attempt = reusable
+    else:
+        number = max((a.attempt_no for a in attempts), default=0) + 1
+        attempt = PaymentAttempt(
+            invoice_id=invoice.id,
+            attempt_no=number,
+            idempotency_key=f"invoice-{invoice.id}-attempt-{number}",
+            amount_minor=due,
+            currency=invoice.currency,
+        )
+        session.add(attempt)
+        session.flush()
+    result = stripe_client.create_payment_intent(
+        amount_minor=due,
+        currency=invoice.currency,
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        invoice_id=str(invoice.id),
+        idempotency_key=attempt.idempotency_key,
+    )
+    attempt.stripe_payment_intent_id = result.id or None
+    if result.error:
+        attempt.status = AttemptStatus.failed
+        attempt.last_error = result.error[:500]
+    session.add(attempt)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="billing.payment.card_attempt",
+        object_type="invoice",
+        object_id=invoice.id,
+        summary=f"Card payment attempt {attempt.attempt_no} on {invoice.number_label}: {result.status}",
+    )
+    return attempt
+
+
+def handle_stripe_event(session: Session, *, event: dict[str, Any]) -> tuple[StripeEvent, bool]:
+    """Store a verified event once by its id and apply it. Returns (event row, whether it was new). A replayed event
+    is answered without doing anything; events are applied so that any order gives the same end state."""
+    event_id = str(event.get("id") or "")
+    if not event_id:
+        raise ValidationFailed("The event has no id.")
+    row = StripeEvent(event_id=event_id, type=str(event.get("type", ""))[:100], payload=event)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.exec(select(StripeEvent).where(StripeEvent.event_id == event_id)).one()
+        return existing, False
+    obj = (event.get("data") or {}).get("object") or {}
+    handler = _EVENT_HANDLERS.get(row.type)
+    row.outcome = handler(session, obj) if handler else "Ignored: not an event type billing acts on."
+    row.handled_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def _on_intent_succeeded(session: Session, intent: dict[str, Any]) -> str:
+    intent_id = str(intent.get("id", ""))
+    attempt = repo.attempt_by_intent(session, intent_id)
+    if attempt is None:
+        # Not one of ours (another integration on the same Stripe account, or a request whose transaction rolled
+        # back): kept for finance to reconcile by hand, nothing is changed.
+        return f"Unknown PaymentIntent {intent_id}: stored, nothing changed."
+    attempt.status = AttemptStatus.succeeded
+    attempt.last_error = None
+    session.add(attempt)
+    if repo.payment_by_intent(session, intent_id) is not None:
+        return "Already recorded."
+    invoice = session.get(Invoice, attempt.invoice_id)
+    assert invoice is not None
+    amount = int(intent.get("amount_received") or intent.get("amount") or attempt.amount_minor)
+    site = _site(session, invoice.site_id)
+    try:
+        payment = record_payment(
+            session,
+            invoice=invoice,
+            amount_minor=amount,
+            method=PaymentMethod.card,
+            received_date=site_today(site),
+            reference=intent_id,
+            actor=None,
+            stripe_payment_intent_id=intent_id,
+        )
+    except AppError as exc:
+        return f"Not applied ({exc.detail}); refund or reconcile by hand."
+    if attempt.refunded_minor:
+        record_refund(session, payment=payment, refunded_total_minor=attempt.refunded_minor)
+    return f"Recorded card payment of {amount} on {invoice.number_label}."
+
+
+def _on_intent_failed(session: Session, intent: dict[str, Any]) -> str:
+    intent_id = str(intent.get("id", ""))
+    attempt = repo.attempt_by_intent(session, intent_id)
+    if attempt is None:
+        return f"Unknown PaymentIntent {intent_id}: stored, nothing changed."
+    if attempt.status == AttemptStatus.succeeded:
+        return "Ignored: the attempt already succeeded (events arrived out of order)."
+    attempt.status = AttemptStatus.failed
+    error = intent.get("last_payment_error") or {}
+    attempt.last_error = str(error.get("message") or "The card was declined.")[:500]
+    session.add(attempt)
+    return "Attempt marked failed."
+
+
+def _on_charge_refunded(session: Session, charge: dict[str, Any]) -> str:
+    intent_id = str(charge.get("payment_intent") or "")
+    refunded = int(charge.get("amount_refunded") or 0)
+    attempt = repo.attempt_by_intent(session, intent_id)
+    if attempt is None:
+        return f"Unknown PaymentIntent {intent_id}: stored, nothing changed."
+    attempt.refunded_minor = max(attempt.refunded_minor, refunded)
+    session.add(attempt)
+    payment = repo.payment_by_intent(session, intent_id)
+    if payment is None:
+        return "Refund noted on the attempt; applied when the payment is recorded."
+    extra = record_refund(session, payment=payment, refunded_total_minor=attempt.refunded_minor)
+    return f"Refund of {extra} applied." if extra else "Refund already applied."
+
+
+_EVENT_HANDLERS = {
+    "payment_intent.succeeded": _on_intent_succeeded,
+    "payment_intent.payment_failed": _on_intent_failed,
+    "charge.refunded": _on_charge_refunded,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Overdue invoices: reminders and the booking stop
+
+
+def reminder_schedule() -> list[int]:
+    days = []
+    for part in get_settings().billing_reminder_days.split(","):
+        part = part.strip()
+        if part.isdigit():
+            days.append(int(part))
+    return sorted(set(days))
+
+
+def send_overdue_reminders(session: Session, *, now: datetime | None = None) -> int:
+    """Queue a reminder for each open invoice that reached its next reminder day (days after the due date), once
+    per step of the schedule. Returns how many were queued."""
+    schedule = reminder_schedule()
+    queued = 0
+    moment = now or utcnow()
+    for invoice in repo.overdue_invoices(session, today=moment.date()):
+        site = _site(session, invoice.site_id)
+        today = site_today(site, moment)
+        assert invoice.due_date is not None
+        late = (today - invoice.due_date).days
+        due_steps = [d for d in schedule if d <= late]
+        if len(due_steps) <= invoice.reminders_sent or not invoice.customer_email:
+            continue
+        queue_email(
+            session,
+            to=invoice.customer_email,
+            subject=f"Reminder: invoice {invoice.number_label} is {late} days overdue",
+            template="billing_overdue",
+            context={
+                "invoice_label": invoice.number_label,
+                "customer_name": invoice.customer_name,
+                "amount_due": format_money(invoice.amount_due_minor, invoice.currency),
+                "due_date": invoice.due_date.isoformat(),
+                "days_late": late,
+                "site_name": site.name,
+                "invoice_url": f"/invoices/{invoice.id}",
+            },
+            kind="billing_reminder",
+        )
+        invoice.reminders_sent = len(due_steps)
+        invoice.last_reminded_at = moment
+        session.add(invoice)
+        queued += 1
+    session.flush()
+    return queued
+
+
+def bookings_blocked_reason(session: Session, *, startup_id: uuid.UUID, today: date | None = None) -> str | None:
+    """Why a startup may not make new bookings (an invoice overdue by more than the configured days), or None.
+    Facilities calls it through its booking-guard registry."""
+    limit = get_settings().billing_block_bookings_overdue_days
+    if limit <= 0:
+        return None
+    late = repo.overdue_days_for_startup(session, startup_id, today or utcnow().date())
+    if late > limit:
+        return (
+            f"New bookings are paused: an invoice is {late} days overdue (the limit is {limit}). "
+            "Pay it or contact finance."
+        )
+    return None

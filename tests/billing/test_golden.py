@@ -28,28 +28,55 @@ def _golden_setup(session: Session):  # type: ignore[no-untyped-def]
     # Proration: a desk at 600.00/month leased from 10 November = 21/30 of the month = 420.00 (facilities computes
     # it; it arrives as the charge amount), member discount 10 %.
     make_charge(
-        session, site=site, startup=startup, amount_minor=42000, service_date=date(2026, 11, 10),
-        category=ChargeCategory.lease, description="Desk 4, 10-30 Nov (21/30 days)", discount_rate=Decimal("0.10"),
+        session,
+        site=site,
+        startup=startup,
+        amount_minor=42000,
+        service_date=date(2026, 11, 10),
+        category=ChargeCategory.lease,
+        description="Desk 4, 10-30 Nov (21/30 days)",
+        discount_rate=Decimal("0.10"),
     )
     make_charge(
-        session, site=site, startup=startup, amount_minor=25000, service_date=date(2026, 11, 1),
-        category=ChargeCategory.membership, description="Silver membership, November",
+        session,
+        site=site,
+        startup=startup,
+        amount_minor=25000,
+        service_date=date(2026, 11, 1),
+        category=ChargeCategory.membership,
+        description="Silver membership, November",
     )
     # Allowance: hours inside the plan's allowance arrive as a zero-amount charge.
     make_charge(
-        session, site=site, startup=startup, amount_minor=0, service_date=date(2026, 11, 3),
-        description="HPLC 2 h (included hours)", discount_rate=Decimal("0.15"),
+        session,
+        site=site,
+        startup=startup,
+        amount_minor=0,
+        service_date=date(2026, 11, 3),
+        description="HPLC 2 h (included hours)",
+        discount_rate=Decimal("0.15"),
     )
     # Beyond the allowance: 2.5 h at 33.33 = 83.325 -> 83.33 charged; discount 15 % = 12.4995 -> 12.50.
     make_charge(
-        session, site=site, startup=startup, amount_minor=8333, service_date=date(2026, 11, 12),
-        description="Fermenter 5 L 2.5 h beyond allowance", discount_rate=Decimal("0.15"),
+        session,
+        site=site,
+        startup=startup,
+        amount_minor=8333,
+        service_date=date(2026, 11, 12),
+        description="Fermenter 5 L 2.5 h beyond allowance",
+        discount_rate=Decimal("0.15"),
         quantity=Decimal("2.5"),
     )
     # After the rate change: 123.45, discount 10 % = 12.345 -> 12.35 (half away from zero), tax 17.5 %.
     make_charge(
-        session, site=site, startup=startup, amount_minor=12345, service_date=date(2026, 11, 20),
-        category=ChargeCategory.service, description="Titre assay x 3", discount_rate=Decimal("0.10"),
+        session,
+        site=site,
+        startup=startup,
+        amount_minor=12345,
+        service_date=date(2026, 11, 20),
+        category=ChargeCategory.service,
+        description="Titre assay x 3",
+        discount_rate=Decimal("0.10"),
     )
     # Outside the month: not on November's invoice.
     make_charge(session, site=site, startup=startup, amount_minor=999, service_date=date(2026, 12, 1))
@@ -92,7 +119,10 @@ def test_invoice_lines_follow_the_documented_order_and_round_once_per_line(sessi
     # The preview equals the finalised invoice, line for line and in its totals.
     assert [service._as_priced(line) for line in lines] == preview.lines
     assert (invoice.subtotal_minor, invoice.discount_minor, invoice.net_minor, invoice.tax_minor) == (
-        87678, 6685, 80993, 15921,
+        87678,
+        6685,
+        80993,
+        15921,
     )
     assert invoice.total_minor == 96914
     assert invoice.number == 1 and invoice.number_label == f"{site.code}-000001"
@@ -110,14 +140,22 @@ def test_credit_notes_copy_tax_from_the_line_and_never_exceed_what_is_left(sessi
     fermenter = lines["Fermenter 5 L 2.5 h beyond allowance"]
 
     part = service.create_credit_note(
-        session, invoice=invoice, reason="Run aborted", amounts={fermenter.id: 3000}, actor=None,
+        session,
+        invoice=invoice,
+        reason="Run aborted",
+        amounts={fermenter.id: 3000},
+        actor=None,
         today=date(2026, 12, 2),
     )
     assert (part.net_minor, part.tax_minor, part.total_minor) == (3000, 600, 3600)
     assert part.number == 1 and part.number_label == f"CN-{site.code}-000001"
     with pytest.raises(CreditExceedsRemaining):
         service.create_credit_note(
-            session, invoice=invoice, reason="Too much", amounts={fermenter.id: 4084}, actor=None,
+            session,
+            invoice=invoice,
+            reason="Too much",
+            amounts={fermenter.id: 4084},
+            actor=None,
             today=date(2026, 12, 2),
         )
     # The rest of the line: its exact remaining tax is copied (817), so the line is credited to the unit.
@@ -126,7 +164,9 @@ def test_credit_notes_copy_tax_from_the_line_and_never_exceed_what_is_left(sessi
     )
     assert (rest.net_minor, rest.tax_minor, rest.total_minor) == (4083, 817, 4900)
     assert part.total_minor + rest.total_minor == fermenter.total_minor
-    whole = service.create_credit_note(session, invoice=invoice, reason="Cancel all", actor=None, today=date(2026, 12, 2))
+    whole = service.create_credit_note(
+        session, invoice=invoice, reason="Cancel all", actor=None, today=date(2026, 12, 2)
+    )
     assert (whole.net_minor, whole.tax_minor, whole.total_minor) == (73910, 14504, 88414)
     assert whole.number == 3
     session.refresh(invoice)
