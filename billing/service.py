@@ -60,6 +60,7 @@ from incubator.config import get_settings
 from incubator.db import is_postgres, utcnow
 from incubator.email import queue_email
 from incubator.errors import AppError, InvalidTransition, NotFound, ValidationFailed
+from incubator.jobs import enqueue, registered_jobs
 from incubator.models import User
 from incubator.money import format_money, round_minor
 from startups.models import Startup
@@ -806,6 +807,10 @@ def finalize_invoice(session: Session, *, invoice: Invoice, actor: User | None, 
         after={"number": invoice.number_label, "total_minor": invoice.total_minor},
     )
     _apply_credit_balance(session, invoice=invoice, actor=actor)
+    if invoice.customer_email and "billing.send_invoice" in registered_jobs():
+        enqueue(
+            session, "billing.send_invoice", {"invoice_id": str(invoice.id)}, dedupe_key=f"invoice-mail-{invoice.id}"
+        )
     return invoice
 
 

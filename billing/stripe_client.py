@@ -57,7 +57,7 @@ def _client() -> Any:
     return stripe.StripeClient(
         settings.stripe_secret_key,
         base_addresses={"api": base} if base else None,
-        http_client=_ObservedHTTPClient(),
+        http_client=_ObservedHTTPClient(allow_sync_methods=True),
         max_network_retries=0,
     )
 
