@@ -49,7 +49,7 @@ def store_invoice_pdf(session: Session, invoice: Invoice) -> str:
 
 
 def _send(session: Session, payload: dict[str, Any], progress: Progress) -> None:
-    invoice = session.get(Invoice, uuid.UUID(payload["invoice_id"]))
+    invoice = session.get(Invoice, uuid.UUID(payload["invoice_id"]), populate_existing=True)
     if invoice is None or invoice.number_label is None or not invoice.customer_email:
         return
     site = session.get(Site, invoice.site_id)

@@ -7,6 +7,7 @@ back to whatever glyphs fontconfig finds); `cjk_font_available()` tells pages an
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -35,10 +36,23 @@ def cjk_font_available() -> bool:
     return "CJK" in out
 
 
+_CJK_RUN = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
+MISSING_FONT_NOTE = "[text in CJK script not shown: no CJK font installed on the server]"
+
+
+def printable(text: object) -> str:
+    """The text as it can be printed truthfully: without a CJK font, CJK runs would come out as boxes or as wrong
+    characters in the PDF's text layer, so they are replaced by a plain statement that they are not shown."""
+    value = "" if text is None else str(text)
+    if cjk_font_available():
+        return value
+    return _CJK_RUN.sub(MISSING_FONT_NOTE, value)
+
+
 def _render(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
-    html = email_environment().get_template(template).render(money=format_money, **context)
+    html = email_environment().get_template(template).render(money=format_money, t=printable, **context)
     return bytes(HTML(string=html).write_pdf())
 
 

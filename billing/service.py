@@ -807,6 +807,8 @@ def finalize_invoice(session: Session, *, invoice: Invoice, actor: User | None, 
         after={"number": invoice.number_label, "total_minor": invoice.total_minor},
     )
     _apply_credit_balance(session, invoice=invoice, actor=actor)
+    if invoice.status == InvoiceStatus.open and invoice.amount_due_minor == 0:
+        _settle(session, invoice, applied=0)  # an issued zero invoice is settled at once
     if invoice.customer_email and "billing.send_invoice" in registered_jobs():
         enqueue(
             session, "billing.send_invoice", {"invoice_id": str(invoice.id)}, dedupe_key=f"invoice-mail-{invoice.id}"
