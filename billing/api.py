@@ -90,13 +90,6 @@ def list_invoices(
     )
 
 
-@router.get("/invoices/{invoice_id}", response_model=InvoiceDetail, name="api.invoices.detail")
-def get_invoice(invoice: ApiInvoice, session: SessionDep) -> InvoiceDetail:
-    """One invoice with its lines."""
-    lines = [InvoiceLinePublic.model_validate(line) for line in repo.lines_of(session, invoice.id)]
-    return InvoiceDetail.model_validate({**_invoice_out(invoice).model_dump(), "lines": lines})
-
-
 @router.get(
     "/invoices/{invoice_id}.pdf",
     response_class=Response,
@@ -110,6 +103,13 @@ def invoice_pdf(invoice: ApiInvoice, session: SessionDep) -> Response:
     return Response(
         data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
     )
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceDetail, name="api.invoices.detail")
+def get_invoice(invoice: ApiInvoice, session: SessionDep) -> InvoiceDetail:
+    """One invoice with its lines."""
+    lines = [InvoiceLinePublic.model_validate(line) for line in repo.lines_of(session, invoice.id)]
+    return InvoiceDetail.model_validate({**_invoice_out(invoice).model_dump(), "lines": lines})
 
 
 @router.get("/invoice-previews", response_model=InvoicePreview, name="api.invoices.preview")

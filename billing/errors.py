@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incubator.errors import AppError, Conflict, InvalidTransition, NotFound, ServiceUnavailable
+from incubator.errors import AppError, Conflict, InvalidTransition, NotFound
 
 
 class InvoiceImmutable(InvalidTransition):
@@ -25,7 +25,9 @@ class PaymentNotPossible(InvalidTransition):
     type_slug = "payment-not-possible"
 
 
-class StripeNotConfigured(ServiceUnavailable):
+class StripeNotConfigured(Conflict):
+    """Card payment is simply not offered where Stripe is not configured (a 409, not a server fault)."""
+
     title = "Card payments are not configured"
     type_slug = "stripe-not-configured"
 
