@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
+# Options of the benchmark, e.g. make bench BENCH_ARGS="--database-url sqlite:///var/bench.db --startups 2000"
+BENCH_ARGS ?=
 
 .PHONY: run test install lint types contracts pytest bench clean
 
@@ -42,7 +44,7 @@ pytest: $(STAMP)
 test: lint types contracts pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

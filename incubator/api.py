@@ -37,7 +37,13 @@ router = APIRouter(prefix="/api/v1", responses={**ERRORS})
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-@router.post("/auth/token", response_model=TokenResponse, tags=["auth"], name="api.auth.token")
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["auth"],
+    name="api.auth.token",
+    responses={429: {"model": Problem, "description": "Too many failed log-ins"}},
+)
 def token(
     request: Request,
     session: SessionDep,

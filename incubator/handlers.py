@@ -77,6 +77,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # A body that is not JSON (or not UTF-8) is malformed input like any other: 422 with the field at fault.
+            message = "The body could not be read: send JSON encoded as UTF-8."
+            return problem(request, 422, TITLES[422], message, "validation", {"body": message})
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. Check the link, or start again from the home page."
         response = problem(request, exc.status_code, title, detail, f"http-{exc.status_code}")

@@ -169,7 +169,11 @@ async def invitation_accept(request: Request, session: SessionDep, token: str) -
 def account(request: Request, session: SessionDep, user: PageUser) -> Response:
     """Your profile and personal access tokens."""
     tokens = ApiTokenRepository(session).personal_for_user(user.id)
-    return render(request, "account.html", {"tokens": tokens, "new_token": None, "values": {}, "errors": {}})
+    return render(
+        request,
+        "account.html",
+        {"profile": user, "tokens": tokens, "new_token": None, "values": {}, "errors": {}},
+    )
 
 
 @router.post("/account/tokens", response_class=HTMLResponse, name="account.tokens.create")
@@ -185,7 +189,13 @@ async def account_token_create(request: Request, session: SessionDep, user: Page
     return render(
         request,
         "account.html",
-        {"tokens": tokens, "new_token": new_token, "values": values if errors else {}, "errors": errors},
+        {
+            "profile": user,
+            "tokens": tokens,
+            "new_token": new_token,
+            "values": values if errors else {},
+            "errors": errors,
+        },
         status_code=422 if errors else 201,
     )
 

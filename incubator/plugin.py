@@ -7,7 +7,6 @@ from sqlmodel import Session
 
 from incubator import api, demo, health, pages
 from incubator.models import Role, User
-from incubator.pagination import PageParams
 from incubator.plugins import DashboardPanel, DemoStep, NavItem, Plugin
 from incubator.repository import AuditRepository, UserRepository
 from incubator.web import render_fragment
@@ -15,9 +14,14 @@ from incubator.web import render_fragment
 
 def _admin_panel(request: Request, session: Session, user: User | None) -> str:
     users = UserRepository(session)
-    counts = {role: len(users.with_role(role)) for role in Role}
-    recent = AuditRepository(session).search(PageParams(limit=8)).items
-    return render_fragment(request, "panels/admin.html", {"counts": counts, "total": users.count(), "recent": recent})
+    # Counted in the database: loading every user of a role to count them took seconds at 30,000 founders.
+    counts = users.count_active_by_role()
+    return render_fragment(request, "panels/admin.html", {"counts": counts, "total": users.count()})
+
+
+def _admin_activity_panel(request: Request, session: Session, user: User | None) -> str:
+    recent = AuditRepository(session).recent(8)
+    return render_fragment(request, "panels/admin_activity.html", {"recent": recent})
 
 
 PLUGIN = Plugin(
@@ -28,6 +32,9 @@ PLUGIN = Plugin(
         NavItem("Users", "/admin/users", frozenset({Role.admin}), order=900),
         NavItem("Audit log", "/admin/audit", frozenset({Role.admin}), order=910),
     ],
-    dashboard=[DashboardPanel("admin", frozenset({Role.admin}), _admin_panel, order=900)],
+    dashboard=[
+        DashboardPanel("admin", frozenset({Role.admin}), _admin_panel, order=900),
+        DashboardPanel("admin-activity", frozenset({Role.admin}), _admin_activity_panel, order=910),
+    ],
     demo=[DemoStep("users", 10, demo.load)],
 )

@@ -95,6 +95,17 @@ class UserRepository(Repository[User]):
     def count(self) -> int:
         return int(self.session.exec(select(func.count()).select_from(User)).one())
 
+    def count_active_by_role(self) -> dict[Role, int]:
+        """Active users per role, every role present (0 when none), in one grouped query."""
+        stmt = (
+            select(UserRole.role, func.count())
+            .join(User, col(User.id) == UserRole.user_id)
+            .where(User.is_active)
+            .group_by(UserRole.role)
+        )
+        counts = {Role(role): int(n) for role, n in self.session.exec(stmt).all()}
+        return {role: counts.get(role, 0) for role in Role}
+
 
 class SessionRepository(Repository[WebSession]):
     model = WebSession
@@ -204,6 +215,11 @@ class AuditRepository(Repository[AuditEvent]):
             stmt = stmt.where(AuditEvent.actor_id == actor_id)
         stmt = stmt.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id))
         return self.paginate(stmt, params)
+
+    def recent(self, limit: int = 8) -> list[AuditEvent]:
+        """The latest events, without counting the whole log (which grows without bound)."""
+        stmt = select(AuditEvent).order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id)).limit(limit)
+        return list(self.session.exec(stmt).all())
 
 
 def recent_window(now: datetime, minutes: int) -> datetime:

@@ -28,16 +28,23 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(nh3.clean(_markdown.render(text)))  # noqa: S704 - sanitised just above
 
 
+# Babel's "medium" shows seconds ("25 Nov 2026, 14:05:09"), noise on a page; ours stops at the minute.
+DATETIME_FORMATS = {"medium": "d MMM y, HH:mm"}
+
+
 def _fmt_datetime(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
     if value is None:
         return "—"
     zone = ZoneInfo(tz or get_settings().default_timezone)
-    return str(format_datetime(value.astimezone(zone), format=fmt, locale="en_GB"))
+    return str(format_datetime(value.astimezone(zone), format=DATETIME_FORMATS.get(fmt, fmt), locale="en_GB"))
 
 
-def _fmt_date(value: date | None, fmt: str = "medium") -> str:
+def _fmt_date(value: date | None, fmt: str = "medium", tz: str | None = None) -> str:
+    """A date; an aware datetime is first moved to the display time zone, so its day is the local one."""
     if value is None:
         return "—"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(tz or get_settings().default_timezone)).date()
     return str(format_date(value, format=fmt, locale="en_GB"))
 
 

@@ -166,6 +166,14 @@ def form_values(form: FormData) -> dict[str, Any]:
     return values
 
 
+def _field_name(key: str) -> str:
+    """`startup_name` -> "Startup name": how a form's error summary names a field."""
+    if key.endswith("_confirm"):
+        key = key.removesuffix("_confirm") + " confirmation"
+    words = key.replace("_", " ").replace(".", " ").strip()
+    return (words[:1].upper() + words[1:]) or "This field"
+
+
 def validation_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors():
@@ -173,6 +181,11 @@ def validation_errors(exc: ValidationError) -> dict[str, str]:
         key = loc[0] if loc else "__all__"
         message = err.get("msg", "Invalid value")
         message = message.removeprefix("Value error, ")
+        if err.get("type") == "missing" or (
+            err.get("type") == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1
+        ):
+            # An empty field: say which one, since the summary at the top of the form lists them out of context.
+            message = f"{_field_name(key)} is required." if key != "__all__" else "Fill in the required fields."
         errors.setdefault(key, message[:1].upper() + message[1:])
     return errors
 

@@ -9,12 +9,10 @@ from fastapi import APIRouter, Depends, Query, status
 
 from incubator.api import ERRORS
 from incubator.deps import ApiUser, SessionDep
-from incubator.errors import PermissionDenied
-from incubator.models import Role
 from incubator.pagination import PageOut, PageParams, page_params
 from incubator.schemas import UserPublic
 from startups import service
-from startups.deps import ApiStartup
+from startups.deps import ApiStartup, EditableApiStartup, StartupCreatorApi
 from startups.models import Sector, StartupStatus
 from startups.repository import StartupRepository
 from startups.schemas import (
@@ -69,10 +67,8 @@ def list_startups(
 
 
 @router.post("/startups", response_model=StartupPublic, status_code=status.HTTP_201_CREATED, name="api.startups.create")
-def create_startup(body: StartupCreate, user: ApiUser, session: SessionDep) -> StartupPublic:
-    """Create a startup. A founder who creates one becomes its founder."""
-    if not user.has_role(Role.founder, Role.program_manager):
-        raise PermissionDenied("Founders and programme managers create startups.")
+def create_startup(body: StartupCreate, user: StartupCreatorApi, session: SessionDep) -> StartupPublic:
+    """Create a startup (founders and programme managers). A founder who creates one becomes its founder."""
     return StartupPublic.model_validate(service.create_startup(session, data=body, actor=user))
 
 
@@ -83,7 +79,9 @@ def get_startup(startup: ApiStartup) -> StartupPublic:
 
 
 @router.patch("/startups/{startup_id}", response_model=StartupPublic, name="api.startups.update")
-def update_startup(startup: ApiStartup, body: StartupUpdate, user: ApiUser, session: SessionDep) -> StartupPublic:
+def update_startup(
+    startup: EditableApiStartup, body: StartupUpdate, user: ApiUser, session: SessionDep
+) -> StartupPublic:
     """Edit the profile (founders of the startup, programme staff). A TRL change is added to the history."""
     return StartupPublic.model_validate(service.update_startup(session, startup=startup, data=body, actor=user))
 
@@ -109,7 +107,7 @@ def members(startup: ApiStartup, session: SessionDep) -> list[MemberPublic]:
     status_code=status.HTTP_201_CREATED,
     name="api.startups.members.add",
 )
-def add_member(startup: ApiStartup, body: MemberAdd, user: ApiUser, session: SessionDep) -> MemberPublic:
+def add_member(startup: EditableApiStartup, body: MemberAdd, user: ApiUser, session: SessionDep) -> MemberPublic:
     """Add a person with an account to the team (founders of the startup, programme staff)."""
     member = service.add_member(session, startup=startup, email=body.email, role=body.role, actor=user)
     added = session.get_one(type(user), member.user_id)
@@ -127,6 +125,6 @@ def add_member(startup: ApiStartup, body: MemberAdd, user: ApiUser, session: Ses
     status_code=status.HTTP_204_NO_CONTENT,
     name="api.startups.members.remove",
 )
-def remove_member(startup: ApiStartup, user_id: uuid.UUID, user: ApiUser, session: SessionDep) -> None:
+def remove_member(startup: EditableApiStartup, user_id: uuid.UUID, user: ApiUser, session: SessionDep) -> None:
     """Remove a person from the team; the last founder cannot be removed."""
     service.remove_member(session, startup=startup, user_id=user_id, actor=user)

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from incubator.deps import ApiUser, PageUser, SessionDep
-from incubator.errors import NotFound
-from incubator.models import User
+from incubator.deps import ApiUser, PageUser, SessionDep, api_roles
+from incubator.errors import NotFound, PermissionDenied
+from incubator.models import Role, User
 from startups.models import Startup
 from startups.repository import StartupRepository
+from startups.service import can_edit
 
 
 def _load(session: SessionDep, user: User, startup_id: uuid.UUID) -> Startup:
@@ -32,3 +33,23 @@ def readable_startup_page(startup_id: uuid.UUID, session: SessionDep, user: Page
 
 ApiStartup = Annotated[Startup, Depends(readable_startup_api)]
 PageStartup = Annotated[Startup, Depends(readable_startup_page)]
+
+
+# Authorisation before validation: a user who may not edit gets 403 whatever they send, never a list of field errors.
+def _editable(session: SessionDep, user: User, startup: Startup) -> Startup:
+    if not can_edit(session, user, startup):
+        raise PermissionDenied("Only the startup's founders and programme staff can change it.")
+    return startup
+
+
+def editable_startup_api(startup: ApiStartup, session: SessionDep, user: ApiUser) -> Startup:
+    return _editable(session, user, startup)
+
+
+def editable_startup_page(startup: PageStartup, session: SessionDep, user: PageUser) -> Startup:
+    return _editable(session, user, startup)
+
+
+EditableApiStartup = Annotated[Startup, Depends(editable_startup_api)]
+EditablePageStartup = Annotated[Startup, Depends(editable_startup_page)]
+StartupCreatorApi = Annotated[User, Depends(api_roles(Role.founder, Role.program_manager))]

@@ -37,7 +37,9 @@ class Stage(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", "-").capitalize()
+        return {"idea": "Idea", "pre_seed": "Pre-seed", "seed": "Seed", "series_a": "Series A", "growth": "Growth"}[
+            self.value
+        ]
 
 
 class BiosafetyLevel(enum.StrEnum):
@@ -72,12 +74,13 @@ class Startup(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=120, index=True)
     legal_name: str | None = Field(default=None, max_length=200)
-    sector: Sector = Field(default=Sector.biomanufacturing, sa_type=enum_type(Sector, "sector"))
+    # The list pages sort and filter by name, sector, TRL and date added: each has an index (name's is above).
+    sector: Sector = Field(default=Sector.biomanufacturing, sa_type=enum_type(Sector, "sector"), index=True)
     description: str = Field(default="", max_length=5000)
     website: str | None = Field(default=None, max_length=300)
     founded_date: date | None = None
     stage: Stage = Field(default=Stage.pre_seed, sa_type=enum_type(Stage, "stage"))
-    trl: int = Field(default=1)
+    trl: int = Field(default=1, index=True)
     biosafety_level: BiosafetyLevel = Field(
         default=BiosafetyLevel.none, sa_type=enum_type(BiosafetyLevel, "biosafety_level")
     )
@@ -86,7 +89,7 @@ class Startup(SQLModel, table=True):
     billing_email: str | None = Field(default=None, max_length=254)
     billing_address: str | None = Field(default=None, max_length=500)
     tax_id: str | None = Field(default=None, max_length=60)
-    created_at: datetime = instant(default_now=True)
+    created_at: datetime = instant(default_now=True, index=True)
     updated_at: datetime = instant(default_now=True)
 
 

@@ -15,7 +15,7 @@ from incubator.pagination import PageParams, page_params
 from incubator.service import start_web_session
 from incubator.web import flash, form_values, parse_form, redirect, render
 from startups import service
-from startups.deps import PageStartup
+from startups.deps import EditablePageStartup, PageStartup
 from startups.models import BiosafetyLevel, MemberRole, Sector, Stage, StartupStatus
 from startups.repository import StartupRepository
 from startups.schemas import MemberAdd, SignupForm, StartupForm, StartupUpdate
@@ -139,9 +139,7 @@ def startup_detail(request: Request, session: SessionDep, user: PageUser, startu
 
 
 @router.get("/startups/{startup_id}/edit", response_class=HTMLResponse, name="startups.edit")
-def startup_edit_form(request: Request, session: SessionDep, user: PageUser, startup: PageStartup) -> Response:
-    if not service.can_edit(session, user, startup):
-        raise PermissionDenied("Only the startup's founders and programme staff can edit its profile.")
+def startup_edit_form(request: Request, session: SessionDep, user: PageUser, startup: EditablePageStartup) -> Response:
     values = StartupForm.model_validate(
         {k: getattr(startup, k) for k in StartupForm.model_fields if hasattr(startup, k)}
     ).model_dump(mode="json")
@@ -149,7 +147,7 @@ def startup_edit_form(request: Request, session: SessionDep, user: PageUser, sta
 
 
 @router.post("/startups/{startup_id}/edit", response_class=HTMLResponse, name="startups.edit.submit")
-async def startup_edit(request: Request, session: SessionDep, user: PageUser, startup: PageStartup) -> Response:
+async def startup_edit(request: Request, session: SessionDep, user: PageUser, startup: EditablePageStartup) -> Response:
     values = form_values(await request.form())
     data, errors = parse_form(StartupForm, values)
     if data is not None:
@@ -172,7 +170,7 @@ async def startup_edit(request: Request, session: SessionDep, user: PageUser, st
 
 
 @router.post("/startups/{startup_id}/members", response_class=HTMLResponse, name="startups.members.add")
-async def member_add(request: Request, session: SessionDep, user: PageUser, startup: PageStartup) -> Response:
+async def member_add(request: Request, session: SessionDep, user: PageUser, startup: EditablePageStartup) -> Response:
     values = form_values(await request.form())
     data, errors = parse_form(MemberAdd, values)
     if data is not None:
@@ -204,7 +202,7 @@ async def member_add(request: Request, session: SessionDep, user: PageUser, star
 
 @router.post("/startups/{startup_id}/members/{user_id}/remove", name="startups.members.remove")
 def member_remove(
-    request: Request, session: SessionDep, user: PageUser, startup: PageStartup, user_id: uuid.UUID
+    request: Request, session: SessionDep, user: PageUser, startup: EditablePageStartup, user_id: uuid.UUID
 ) -> Response:
     service.remove_member(session, startup=startup, user_id=user_id, actor=user)
     flash(request, "Removed from the team.")

@@ -181,7 +181,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_startup")),
     )
     with op.batch_alter_table("startup", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_startup_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_startup_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_startup_sector"), ["sector"], unique=False)
+        batch_op.create_index(batch_op.f("ix_startup_trl"), ["trl"], unique=False)
 
     op.create_table(
         "user_account",
@@ -423,7 +426,10 @@ def downgrade() -> None:
     op.drop_table("api_token")
     op.drop_table("user_account")
     with op.batch_alter_table("startup", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_startup_trl"))
+        batch_op.drop_index(batch_op.f("ix_startup_sector"))
         batch_op.drop_index(batch_op.f("ix_startup_name"))
+        batch_op.drop_index(batch_op.f("ix_startup_created_at"))
 
     op.drop_table("startup")
     with op.batch_alter_table("outbox_email", schema=None) as batch_op:
