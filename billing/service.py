@@ -742,7 +742,9 @@ def _snapshot_customer(session: Session, invoice: Invoice) -> None:
     invoice.customer_email = startup.billing_email
 
 
-def finalize_invoice(session: Session, *, invoice: Invoice, actor: User | None, today: date | None = None) -> Invoice:
+def finalize_invoice(
+    session: Session, *, invoice: Invoice, actor: User | None, today: date | None = None, send_email: bool = True
+) -> Invoice:
     """Draft -> open: the next number of the site's series (taken inside this transaction), snapshots of customer
     and tax, the hash chain, then any credit balance is applied. The zero-amount policy is decided before a number
     is taken: with `billing_issue_zero_invoices` off, an empty draft is voided unnumbered instead."""
@@ -809,7 +811,7 @@ def finalize_invoice(session: Session, *, invoice: Invoice, actor: User | None, 
     _apply_credit_balance(session, invoice=invoice, actor=actor)
     if invoice.status == InvoiceStatus.open and invoice.amount_due_minor == 0:
         _settle(session, invoice, applied=0)  # an issued zero invoice is settled at once
-    if invoice.customer_email and "billing.send_invoice" in registered_jobs():
+    if send_email and invoice.customer_email and "billing.send_invoice" in registered_jobs():
         enqueue(
             session, "billing.send_invoice", {"invoice_id": str(invoice.id)}, dedupe_key=f"invoice-mail-{invoice.id}"
         )

@@ -175,3 +175,22 @@ def test_two_runs_of_one_period_at_the_same_time_make_one_set_of_invoices(race_d
         )
         runs = s.exec(select(BillingRun)).all()
         assert len(runs) == 1 and runs[0].runs == 2
+
+
+def test_verify_chain_finds_a_finalised_invoice_changed_behind_the_services_back(session: Session) -> None:
+    site = make_site(session)
+    for i in range(3):
+        startup = make_startup(session, name=f"Chain {i}")
+        make_charge(session, site=site, startup=startup, amount_minor=1000 + i, service_date=date(2026, 11, 2))
+    run_period(site_id=site.id, period_start=NOV)
+    session.expire_all()
+    for inv in session.exec(select(Invoice).where(Invoice.site_id == site.id)).all():
+        service.finalize_invoice(session, invoice=inv, actor=None, today=date(2026, 12, 1))
+    key = service.invoice_series_key(site)
+    assert next(r for r in service.verify_chains(session) if r.series == key).problems == []
+    second = session.exec(select(Invoice).where(Invoice.series == key, Invoice.number == 2)).one()
+    session.execute(
+        sa.update(InvoiceLine).where(InvoiceLine.invoice_id == second.id).values(amount_minor=1)  # type: ignore[arg-type]
+    )
+    problems = next(r for r in service.verify_chains(session) if r.series == key).problems
+    assert problems == [f"{key} #2: content does not match its hash (changed after finalising)"]
