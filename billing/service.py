@@ -17,7 +17,7 @@ import calendar
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from billing import repository as repo
 from billing import stripe_client
@@ -304,45 +304,6 @@ def _lock_invoice(session: Session, invoice_id: uuid.UUID) -> Invoice:
     return invoice
 
 
-def _get_or_create_draft(
-    session: Session, *, site: Site, startup_id: uuid.UUID, period_start: date, run_id: uuid.UUID | None
-) -> tuple[Invoice, bool]:
-    existing = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=period_start)
-    if existing is not None:
-        return _lock_invoice(session, existing.id), False
-    new_id = uuid.uuid4()
-    try:
-        with session.begin_nested():
-            session.execute(
-                sa.insert(Invoice).values(
-                    id=new_id,
-                    site_id=site.id,
-                    startup_id=startup_id,
-                    period_start=period_start,
-                    billing_run_id=run_id,
-                    status=InvoiceStatus.draft,
-                    currency=site.currency,
-                    subtotal_minor=0,
-                    discount_minor=0,
-                    net_minor=0,
-                    tax_minor=0,
-                    total_minor=0,
-                    paid_minor=0,
-                    credited_minor=0,
-                    note="",
-                    reminders_sent=0,
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
-                )
-            )
-    except IntegrityError:
-        # Another run created it between our look and our insert: use theirs (unique (startup, site, period)).
-        again = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=period_start)
-        assert again is not None
-        return _lock_invoice(session, again.id), False
-    return _lock_invoice(session, new_id), True
-
-
 def _refresh_totals(session: Session, invoice: Invoice) -> None:
     stmt = sa.select(
         sa.func.coalesce(sa.func.sum(InvoiceLine.amount_minor), 0),
@@ -360,6 +321,118 @@ def _refresh_totals(session: Session, invoice: Invoice) -> None:
     session.flush()
 
 
+def _table(name: str) -> sa.Table:
+    return SQLModel.metadata.tables[name]
+
+
+def bill_startups(
+    session: Session,
+    *,
+    site: Site,
+    period_start: date,
+    charges_by_startup: Mapping[uuid.UUID, Sequence[repo.BillableCharge]],
+    schedule: TaxSchedule,
+    run_id: uuid.UUID | None = None,
+    recheck: bool = True,
+) -> dict[uuid.UUID, StartupBilled | None]:
+    """Put each startup's un-invoiced charges of the period on its draft invoice (created if missing), in a few
+    statements for the whole batch: lock the batch's existing invoices, look up which charges are already on a line,
+    insert the new invoices (with their totals) and all new lines with one executemany each.
+
+    Idempotent: charges already on a line are skipped, and `invoice_line.charge_id` and the invoice's (startup, site,
+    period) are unique, so even two racing runs cannot write a duplicate (the loser gets an IntegrityError and the
+    caller retries the batch, which then finds the winner's rows). A finalised invoice of the period is left alone;
+    its late charges stay un-invoiced and the next month's run picks them up.
+
+    `recheck=False` (the run's first try at a batch) skips re-reading which charges are already invoiced when the
+    batch has no invoice yet: `charges_by_startup` was read moments ago, and if another run invoiced one of them
+    since, the unique `charge_id` refuses the insert and the retry rechecks.
+    """
+    ids = sorted(charges_by_startup)
+    if not ids:
+        return {}
+    stmt = (
+        select(Invoice.id, Invoice.startup_id, Invoice.status)
+        .where(Invoice.site_id == site.id, Invoice.period_start == period_start, col(Invoice.startup_id).in_(ids))
+        .order_by(col(Invoice.startup_id))
+    )
+    if is_postgres(session):
+        # Two runs of one period meet here: the second waits until the first commits, then sees its lines.
+        stmt = stmt.with_for_update()
+    existing = {row[1]: (row[0], row[2]) for row in session.exec(stmt).all()}
+    charge_ids = [c.id for sid in ids for c in charges_by_startup[sid]] if recheck or existing else []
+    taken: set[uuid.UUID] = set()
+    for i in range(0, len(charge_ids), 5000):
+        chunk = charge_ids[i : i + 5000]
+        taken |= {
+            t for t in session.exec(select(InvoiceLine.charge_id).where(col(InvoiceLine.charge_id).in_(chunk))) if t
+        }
+    positions: dict[uuid.UUID, int] = {}
+    draft_ids = [inv_id for inv_id, status in existing.values() if status == InvoiceStatus.draft]
+    if draft_ids:
+        rows = session.execute(
+            sa.select(col(InvoiceLine.invoice_id), sa.func.max(InvoiceLine.position))
+            .where(col(InvoiceLine.invoice_id).in_(draft_ids))
+            .group_by(col(InvoiceLine.invoice_id))
+        ).all()
+        positions = {r[0]: int(r[1] or 0) for r in rows}
+    now = utcnow()
+    results: dict[uuid.UUID, StartupBilled | None] = {}
+    new_invoices: list[dict[str, Any]] = []
+    new_lines: list[dict[str, Any]] = []
+    to_refresh: list[uuid.UUID] = []
+    for sid in ids:
+        priced = price_charges([c for c in charges_by_startup[sid] if c.id not in taken], schedule)
+        if sid in existing:
+            invoice_id, status = existing[sid]
+            if status != InvoiceStatus.draft:
+                results[sid] = None
+                continue
+            start_at = positions.get(invoice_id, 0)
+            new_lines.extend(_line_row(invoice_id, start_at + i + 1, line) for i, line in enumerate(priced))
+            if priced:
+                to_refresh.append(invoice_id)
+            results[sid] = StartupBilled(invoice_id, False, len(priced))
+            continue
+        invoice_id = uuid.uuid4()
+        totals = totals_of(priced)
+        new_invoices.append(
+            {
+                "id": invoice_id,
+                "site_id": site.id,
+                "startup_id": sid,
+                "period_start": period_start,
+                "billing_run_id": run_id,
+                "status": InvoiceStatus.draft,
+                "currency": site.currency,
+                "subtotal_minor": totals.subtotal_minor,
+                "discount_minor": totals.discount_minor,
+                "net_minor": totals.net_minor,
+                "tax_minor": totals.tax_minor,
+                "total_minor": totals.total_minor,
+                "paid_minor": 0,
+                "credited_minor": 0,
+                "note": "",
+                "reminders_sent": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        new_lines.extend(_line_row(invoice_id, i + 1, line) for i, line in enumerate(priced))
+        results[sid] = StartupBilled(invoice_id, True, len(priced))
+    # Core inserts on the session's connection: no ORM bookkeeping for rows nobody holds as objects.
+    connection = session.connection()
+    if new_invoices:
+        connection.execute(sa.insert(_table("invoice")), new_invoices)
+    for i in range(0, len(new_lines), 5000):
+        connection.execute(sa.insert(_table("invoice_line")), new_lines[i : i + 5000])
+    for invoice_id in to_refresh:
+        invoice = session.get(Invoice, invoice_id, populate_existing=True)
+        assert invoice is not None
+        _refresh_totals(session, invoice)
+    return results
+
+
 def bill_startup(
     session: Session,
     *,
@@ -370,51 +443,22 @@ def bill_startup(
     schedule: TaxSchedule,
     run_id: uuid.UUID | None = None,
 ) -> StartupBilled | None:
-    """Put the startup's un-invoiced charges of the period on its draft invoice (created if missing).
-
-    Idempotent: charges already on a line are skipped (and `invoice_line.charge_id` is unique, so a charge can never
-    be on two lines even if two runs race). A finalised invoice of the period is left alone; its late charges stay
-    un-invoiced and the next month's run picks them up.
-    """
-    invoice, created = _get_or_create_draft(
-        session, site=site, startup_id=startup_id, period_start=period_start, run_id=run_id
+    """One startup through `bill_startups` (the preview uses it, so it runs exactly the run's code)."""
+    billed = bill_startups(
+        session,
+        site=site,
+        period_start=period_start,
+        charges_by_startup={startup_id: charges},
+        schedule=schedule,
+        run_id=run_id,
     )
-    if invoice.status != InvoiceStatus.draft:
+    if startup_id in billed:
+        return billed[startup_id]
+    # No charges: the existing draft, if any, is what the run would leave.
+    existing = repo.invoice_for(session, startup_id=startup_id, site_id=site.id, period_start=period_start)
+    if existing is None or existing.status != InvoiceStatus.draft:
         return None
-    if created:
-        already: set[uuid.UUID] = set()
-        position = 0
-    else:
-        rows = session.exec(
-            select(InvoiceLine.charge_id, InvoiceLine.position).where(InvoiceLine.invoice_id == invoice.id)
-        ).all()
-        already = {r[0] for r in rows if r[0] is not None}
-        position = max((r[1] for r in rows), default=0)
-        # Under the lock, re-check against every invoice (a charge may have been billed elsewhere meanwhile).
-        ids = [c.id for c in charges if c.id not in already]
-        if ids:
-            taken = session.exec(select(InvoiceLine.charge_id).where(col(InvoiceLine.charge_id).in_(ids))).all()
-            already |= {t for t in taken if t is not None}
-    todo = [c for c in charges if c.id not in already]
-    priced = price_charges(todo, schedule)
-    if priced:
-        rows_to_insert = [_line_row(invoice.id, position + i + 1, line) for i, line in enumerate(priced)]
-        session.execute(sa.insert(InvoiceLine), rows_to_insert)
-    if priced or created:
-        totals = totals_of(priced)
-        if created:
-            invoice.subtotal_minor, invoice.discount_minor, invoice.net_minor = (
-                totals.subtotal_minor,
-                totals.discount_minor,
-                totals.net_minor,
-            )
-            invoice.tax_minor, invoice.total_minor = totals.tax_minor, totals.total_minor
-            invoice.updated_at = utcnow()
-            session.add(invoice)
-            session.flush()
-        else:
-            _refresh_totals(session, invoice)
-    return StartupBilled(invoice.id, created, len(priced))
+    return StartupBilled(existing.id, False, 0)
 
 
 @dataclass
