@@ -14,8 +14,8 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.live import ROOT, LiveServer, _stop, _wait_ready, free_port, live_environment, run_cli
@@ -109,7 +109,7 @@ def test_finance_bills_and_the_founder_pays_by_card(
         with page.expect_download() as download_info:
             page.locator("#download-pdf").click()
         pdf_path = download_info.value.path()
-        assert pdf_path is not None and open(pdf_path, "rb").read(5) == b"%PDF-"
+        assert pdf_path is not None and Path(pdf_path).read_bytes()[:5] == b"%PDF-"
         invoice_url = page.url
         logout(page)
 
@@ -144,4 +144,3 @@ def test_finance_bills_and_the_founder_pays_by_card(
         assert len(re.findall(r"Card ·", page.content())) == 1
     finally:
         context.close()
-        _ = httpx
