@@ -86,6 +86,44 @@ def billing_home(
     )
 
 
+@router.get("/billing/preview", response_class=HTMLResponse, name="billing.preview")
+def preview(
+    request: Request,
+    session: SessionDep,
+    user: FinancePage,
+    site_id: Annotated[uuid.UUID | None, Query()] = None,
+    startup_id: Annotated[uuid.UUID | None, Query()] = None,
+    period: Annotated[str | None, Query(max_length=7)] = None,
+) -> Response:
+    """A startup's next invoice, computed by the run's own code and not saved."""
+    sites = repo.sites(session)
+    site = next((s for s in sites if s.id == site_id), sites[0] if sites else None)
+    startups = repo.startups_with_charges(session, site.id) if site else []
+    result = None
+    error = None
+    if site is not None and startup_id is not None and period:
+        try:
+            result = service.preview_invoice(
+                session, site=site, startup_id=startup_id, period_start=service.parse_period(period)
+            )
+        except AppError as exc:
+            error = exc.detail
+    today = service.site_today(site) if site else date.today()
+    return render(
+        request,
+        "billing/preview.html",
+        {
+            "sites": sites,
+            "site": site,
+            "startups": startups,
+            "startup_id": startup_id,
+            "period": period or f"{today:%Y-%m}",
+            "preview": result,
+            "error": error,
+        },
+    )
+
+
 @router.post("/billing/runs", response_class=HTMLResponse, name="billing.runs.create")
 async def start_run(request: Request, session: SessionDep, user: FinancePage) -> Response:
     values = form_values(await request.form())

@@ -397,3 +397,12 @@ def lines_for_invoices(session: Session, invoice_ids: list[uuid.UUID]) -> list[I
         return []
     stmt = select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids))
     return list(session.exec(stmt.order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.position))))
+
+
+def startups_with_charges(session: Session, site_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    stmt = (
+        sa.select(col(Startup.id), col(Startup.name))
+        .where(col(Startup.id).in_(select(Charge.startup_id).where(Charge.site_id == site_id)))
+        .order_by(col(Startup.name))
+    )
+    return [(r[0], r[1]) for r in session.execute(stmt).all()]

@@ -41,6 +41,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/billing/chain-verification"): FINANCE,
     # Pages
     ("GET", "/billing"): FINANCE,
+    ("GET", "/billing/preview"): FINANCE,
     ("POST", "/billing/runs"): FINANCE,
     ("POST", "/billing/closed-periods"): FINANCE,
     ("GET", "/billing/exports"): FINANCE,

@@ -228,6 +228,8 @@ def test_finance_pages_run_review_finalise_and_download(client: TestClient, sess
     sign_in(client, session, make_user(session, roles=[Role.finance]))
     home = client.get(f"/billing?site_id={site.id}")
     assert home.status_code == 200 and "Run billing" in home.text and "<svg" in home.text
+    preview = client.get(f"/billing/preview?site_id={site.id}&startup_id={startup.id}&period=2026-11")
+    assert preview.status_code == 200 and "£50.40" in preview.text
     queued = post_form(client, "/billing/runs", {"site_id": str(site.id), "period": "2026-11"})
     assert queued.status_code == 303
     run_due_jobs(session=session)
@@ -340,3 +342,37 @@ def test_the_pdf_still_renders_without_a_cjk_font(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "OK" in done.stdout
+
+
+def test_credit_notes_through_the_api_with_their_pdf(client: TestClient, session: Session) -> None:
+    site, startup, invoice = _draft(session)
+    invoice = service.finalize_invoice(session, invoice=invoice, actor=None, send_email=False)
+    session.commit()
+    line = repo.lines_of(session, invoice.id)[0]
+    finance = bearer(session, make_user(session, roles=[Role.finance]))
+    too_much = client.post(
+        "/api/v1/credit-notes",
+        json={
+            "invoice_id": str(invoice.id),
+            "reason": "x",
+            "lines": [{"invoice_line_id": str(line.id), "net_minor": 10001}],
+        },
+        headers=finance,
+    )
+    assert too_much.status_code == 409 and "left to credit" in too_much.json()["detail"]
+    made = client.post(
+        "/api/v1/credit-notes",
+        json={
+            "invoice_id": str(invoice.id),
+            "reason": "Goodwill",
+            "lines": [{"invoice_line_id": str(line.id), "net_minor": 2500}],
+        },
+        headers=finance,
+    )
+    assert made.status_code == 201 and made.json()["total_minor"] == 3000
+    assert made.json()["number_label"] == f"CN-{site.code}-000001"
+    founder = bearer(session, _founder_of(session, startup))
+    got = client.get(f"/api/v1/credit-notes/{made.json()['id']}.pdf", headers=founder)
+    assert got.status_code == 200
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(got.content)).pages)
+    assert "Credit note" in text and f"CN-{site.code}-000001" in text and "Goodwill" in text
