@@ -85,7 +85,18 @@ def _queue_reminders() -> None:
         enqueue(session, REMINDERS_JOB, {}, dedupe_key=f"{REMINDERS_JOB}:{utcnow():%Y-%m-%d}")
 
 
+def _wire_booking_guard() -> None:
+    """Facilities asks registered guards before each new booking; billing's says no to a startup overdue by more than
+    `INCUBATOR_BILLING_BLOCK_BOOKINGS_OVERDUE_DAYS`. Wired only where facilities offers the registry."""
+    import facilities.service
+
+    register = getattr(facilities.service, "register_booking_guard", None)
+    if register is not None:
+        register(service.booking_guard)
+
+
 def setup() -> None:
+    _wire_booking_guard()
     register_job(RUN_JOB, _run)
     register_job(SEND_JOB, _send)
     register_job(REMINDERS_JOB, _reminders)

@@ -1414,3 +1414,8 @@ def bookings_blocked_reason(session: Session, *, startup_id: uuid.UUID, today: d
             "Pay it or contact finance."
         )
     return None
+
+
+def booking_guard(session: Session, startup_id: uuid.UUID) -> str | None:
+    """The guard facilities calls before a new booking (`facilities.service.register_booking_guard`)."""
+    return bookings_blocked_reason(session, startup_id=startup_id)
