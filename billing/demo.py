@@ -9,7 +9,7 @@ waiting for a run.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -19,6 +19,7 @@ from billing import service
 from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from facilities.models import Charge, ChargeCategory, Site, TaxRate
 from incubator.db import utcnow
+from incubator.models import AuditEvent
 from startups.models import Startup
 
 
@@ -181,4 +182,25 @@ def load(session: Session) -> None:
                     reference=f"BACS {invoice.number_label}",
                     actor=None,
                 )
+    session.flush()
+    _date_history(session)
+
+
+def _date_history(session: Session) -> None:
+    """The demo's documents were made just now but stand for the past months: date their finalisation and their
+    audit events on the invoice's issue date, so the history reads as it would have happened."""
+    noon = time(12, tzinfo=UTC)
+    for invoice in session.exec(select(Invoice).where(col(Invoice.issue_date).is_not(None))):
+        assert invoice.issue_date is not None
+        invoice.finalized_at = datetime.combine(invoice.issue_date, noon)
+        session.add(invoice)
+    events = session.exec(
+        select(AuditEvent).where(col(AuditEvent.action).startswith("billing."), AuditEvent.object_type == "invoice")
+    )
+    for event in events:
+        documented = session.get(Invoice, uuid.UUID(event.object_id))
+        if documented is not None:
+            day = documented.issue_date or documented.period_start
+            event.occurred_at = datetime.combine(day, noon)
+            session.add(event)
     session.flush()
