@@ -14,6 +14,7 @@ Why it is safe to run twice, to crash, or to run in two workers at once:
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from facilities.models import Site
 from incubator.db import unit_of_work, utcnow
 from incubator.errors import NotFound
 
+log = logging.getLogger("billing.runs")
 ProgressFn = Callable[[int, int], None]
 # Startups per transaction: small enough that a crash loses little (the re-run redoes it), large enough that the
 # commit (an fsync on PostgreSQL) is not paid per startup.
@@ -74,6 +76,7 @@ def run_period(
     progress: ProgressFn | None = None,
     fail_after: int | None = None,
     batch_size: int = BATCH_SIZE,
+    before_batch: Callable[[], None] | None = None,
 ) -> uuid.UUID:
     """Bill a site's month: one draft invoice per startup with charges, one transaction per batch of startups."""
     start, end = period_bounds(period_start)
@@ -94,6 +97,8 @@ def run_period(
             progress(0, total)
         done = 0
         for offset in range(0, total, batch_size):
+            if before_batch is not None:
+                before_batch()  # a test hook: lets two runs meet after both have read the charges
             batch = startups[offset : offset + batch_size]
             if fail_after is not None and offset + len(batch) > fail_after:
                 # The crash test: commit the batch up to `fail_after` startups, then fail.
@@ -148,7 +153,8 @@ def _bill_batch(
                     recheck=attempt > 0,
                 )
             break
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as exc:
+            log.info("billing batch collided with a concurrent run (attempt %s), retrying: %s", attempt + 1, exc.orig)
             if attempt == 4:
                 raise
     for result in results.values():

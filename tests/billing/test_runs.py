@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -149,12 +150,22 @@ def test_two_runs_of_one_period_at_the_same_time_make_one_set_of_invoices(race_d
         _seed(s, site, startups)
         site_id = site.id
     barrier = threading.Barrier(2)
+    meet = threading.Barrier(2)
+    met: set[int] = set()
     errors: list[BaseException] = []
+
+    def both_have_read_the_charges() -> None:
+        # Only each run's first batch waits: both runs hold the same charges in memory and insert at the same
+        # moment (on PostgreSQL one of them hits the unique constraint and retries the batch).
+        if threading.get_ident() not in met:
+            met.add(threading.get_ident())
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meet.wait(10)
 
     def worker() -> None:
         try:
             barrier.wait()
-            run_period(site_id=site_id, period_start=NOV)
+            run_period(site_id=site_id, period_start=NOV, batch_size=5, before_batch=both_have_read_the_charges)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -175,6 +186,37 @@ def test_two_runs_of_one_period_at_the_same_time_make_one_set_of_invoices(race_d
         )
         runs = s.exec(select(BillingRun)).all()
         assert len(runs) == 1 and runs[0].runs == 2
+        draft_ids = [inv.id for inv in invoices]
+
+    # Four workers finalise the twelve drafts at once: the counter row serialises them, numbers are 1..12.
+    finalise_errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def finaliser(ids: list[object]) -> None:
+        try:
+            start.wait()
+            for invoice_id in ids:
+                with unit_of_work() as s2:
+                    service.finalize_invoice(
+                        s2,
+                        invoice=s2.get_one(Invoice, invoice_id),
+                        actor=None,
+                        today=date(2026, 12, 1),
+                        send_email=False,
+                    )
+        except BaseException as exc:  # pragma: no cover - reported below
+            finalise_errors.append(exc)
+
+    workers = [threading.Thread(target=finaliser, args=(draft_ids[i::4],)) for i in range(4)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(60)
+    assert finalise_errors == []
+    with Session(race_db) as s:
+        numbers = sorted(n for n in s.exec(select(Invoice.number)) if n is not None)
+        assert numbers == list(range(1, 13))
+        assert all(not r.problems for r in service.verify_chains(s))
 
 
 def test_verify_chain_finds_a_finalised_invoice_changed_behind_the_services_back(session: Session) -> None:
