@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from billing import jobs, pdf, reports, service
 from billing import repository as repo
 from billing.deps import ApiCreditNote, ApiInvoice, FinanceApi, FinanceApiInvoice
 from billing.errors import WebhookDisabled
-from billing.models import InvoiceStatus, PaymentMethod
+from billing.models import InvoiceStatus, PaymentMethod, StripeEvent
 from billing.repository import CreditNoteRepository, InvoiceRepository, PaymentRepository
 from billing.schemas import (
     AgingReport,
@@ -294,6 +295,13 @@ def create_payment(body: PaymentCreate, user: FinanceApi, session: SessionDep) -
     return PaymentPublic.model_validate(payment)
 
 
+def _handle_webhook(session: SessionDep, body: bytes, signature: str | None) -> tuple[StripeEvent, bool]:
+    from billing import stripe_client
+
+    event = stripe_client.verify_webhook(body, signature)
+    return service.handle_stripe_event(session, event=event)
+
+
 @router.post("/webhooks/stripe", response_model=WebhookAck, name="api.webhooks.stripe")
 async def stripe_webhook(request: Request, session: SessionDep) -> WebhookAck:
     """Stripe's events. The signature is verified on the raw body with `INCUBATOR_STRIPE_WEBHOOK_SECRET` (unset:
@@ -302,10 +310,10 @@ async def stripe_webhook(request: Request, session: SessionDep) -> WebhookAck:
     if not get_settings().stripe_webhook_secret:
         raise WebhookDisabled("Stripe webhooks are not configured on this server (INCUBATOR_STRIPE_WEBHOOK_SECRET).")
     body = await request.body()
-    from billing import stripe_client
-
-    event = stripe_client.verify_webhook(body, request.headers.get("stripe-signature"))
-    row, new = service.handle_stripe_event(session, event=event)
+    signature = request.headers.get("stripe-signature")
+    # The database work runs in the thread pool: blocking the event loop here could stall the very requests whose
+    # transactions this one waits for (SQLite serialises writers).
+    row, new = await run_in_threadpool(_handle_webhook, session, body, signature)
     return WebhookAck(received=True, duplicate=not new, outcome=row.outcome)
 
 

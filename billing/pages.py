@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from billing import exports, jobs, pdf, reports, service, stripe_client
@@ -361,9 +362,11 @@ async def credit(request: Request, session: SessionDep, user: FinancePage, invoi
 async def pay(request: Request, session: SessionDep, user: PageUser, invoice: PageInvoice) -> Response:
     """The card form posts the PaymentMethod Stripe.js made; the server creates and confirms the PaymentIntent."""
     values = form_values(await request.form())
+    method_id = str(values.get("payment_method_id") or "") or None
     try:
-        attempt = service.pay_by_card(
-            session, invoice=invoice, payment_method_id=str(values.get("payment_method_id") or "") or None, actor=user
+        # In the thread pool: the call to Stripe must not hold up the event loop (and the webhook it triggers).
+        attempt = await run_in_threadpool(
+            service.pay_by_card, session, invoice=invoice, payment_method_id=method_id, actor=user
         )
     except AppError as exc:
         return _fail(request, exc, f"/invoices/{invoice.id}")

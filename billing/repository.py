@@ -406,3 +406,29 @@ def startups_with_charges(session: Session, site_id: uuid.UUID) -> list[tuple[uu
         .order_by(col(Startup.name))
     )
     return [(r[0], r[1]) for r in session.execute(stmt).all()]
+
+
+def finance_summary(session: Session, today: date) -> dict[str, int]:
+    drafts = session.exec(select(func.count()).select_from(Invoice).where(Invoice.status == InvoiceStatus.draft)).one()
+    open_count = session.exec(
+        select(func.count()).select_from(Invoice).where(Invoice.status == InvoiceStatus.open)
+    ).one()
+    overdue = session.exec(
+        select(func.count())
+        .select_from(Invoice)
+        .where(Invoice.status == InvoiceStatus.open, col(Invoice.due_date) < today)
+    ).one()
+    return {"drafts": int(drafts), "open": int(open_count), "overdue": int(overdue)}
+
+
+def open_invoices_for_member(session: Session, user_id: uuid.UUID, limit: int = 5) -> list[Invoice]:
+    stmt = (
+        select(Invoice)
+        .where(
+            col(Invoice.startup_id).in_(member_startup_ids(user_id)),
+            col(Invoice.status).in_([InvoiceStatus.open, InvoiceStatus.uncollectible]),
+        )
+        .order_by(col(Invoice.due_date))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))

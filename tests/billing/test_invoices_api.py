@@ -213,6 +213,8 @@ def test_card_payment_is_not_offered_without_stripe_settings(client: TestClient,
     session.commit()
     founder = _founder_of(session, startup)
     sign_in(client, session, founder)
+    dashboard = client.get("/")
+    assert "Invoices to pay" in dashboard.text and f"/invoices/{invoice.id}" in dashboard.text
     page = client.get(f"/invoices/{invoice.id}")
     assert page.status_code == 200
     assert "Card payment is not offered" in page.text and "card-form" not in page.text
@@ -226,6 +228,7 @@ def test_finance_pages_run_review_finalise_and_download(client: TestClient, sess
     site = make_site(session)
     make_charge(session, site=site, startup=startup, amount_minor=4200, service_date=date(2026, 11, 9))
     sign_in(client, session, make_user(session, roles=[Role.finance]))
+    assert "Drafts to review" in client.get("/").text
     home = client.get(f"/billing?site_id={site.id}")
     assert home.status_code == 200 and "Run billing" in home.text and "<svg" in home.text
     preview = client.get(f"/billing/preview?site_id={site.id}&startup_id={startup.id}&period=2026-11")
