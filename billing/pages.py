@@ -82,7 +82,6 @@ def billing_home(
             "last_month": f"{service.month_start(today) - timedelta(days=1):%Y-%m}",
             "this_month": f"{today:%Y-%m}",
             "closed": repo.closed_periods(session, site.id if site else None),
-            "chains": service.verify_chains(session),
         },
     )
 
