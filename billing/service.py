@@ -54,7 +54,7 @@ from billing.models import (
     PaymentMethod,
     StripeEvent,
 )
-from facilities.models import Charge, Site, TaxRate
+from facilities.models import Site, TaxRate
 from incubator import audit
 from incubator.config import get_settings
 from incubator.db import is_postgres, utcnow
@@ -112,7 +112,7 @@ def ensure_period_open(session: Session, *, site_id: uuid.UUID, on: date, what: 
     if period_is_closed(session, site_id=site_id, on=on):
         raise PeriodClosed(
             f"{on:%B %Y} is closed for this site: {what} dated in it cannot be created or changed. "
-            "Date it in an open month or ask finance to reopen nothing - use a credit note in the current month."
+            "Date it in an open month; a correction to a closed month is a credit note dated now."
         )
 
 
@@ -1170,9 +1170,6 @@ def record_refund(session: Session, *, payment: Payment, refunded_total_minor: i
 
 def month_label(d: date) -> str:
     return f"{calendar.month_name[d.month]} {d.year}"
-
-
-_ = Charge
 
 
 # ---------------------------------------------------------------------------------------------------------------
