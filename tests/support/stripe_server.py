@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,6 +86,3 @@ def _stripe_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stripe
 def stripe_server(_stripe_process: StripeServer) -> StripeServer:
     _stripe_process.reset()
     return _stripe_process
-
-
-import urllib.parse  # noqa: E402
