@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from billing import jobs, pdf, reports, service
+from billing import exports, jobs, pdf, reports, service
 from billing import repository as repo
 from billing.deps import ApiCreditNote, ApiInvoice, FinanceApi, FinanceApiInvoice
 from billing.errors import WebhookDisabled
@@ -339,3 +339,27 @@ def ar_aging(_: FinanceApi, session: SessionDep, site_id: uuid.UUID, as_of: date
 def verify_chain(_: FinanceApi, session: SessionDep) -> list[ChainReportPublic]:
     """Recompute every number series' hash chain and report gaps, repeats and altered documents (finance)."""
     return [ChainReportPublic(**r.__dict__) for r in service.verify_chains(session)]
+
+
+@router.get(
+    "/exports/invoices.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    name="api.exports.invoices",
+)
+def export_invoices(
+    user: FinanceApi,
+    session: SessionDep,
+    site_id: uuid.UUID,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    override: bool = False,
+) -> Response:
+    """The month's invoices, lines, credit notes and payments as CSV with control totals (finance). Each document
+    is marked exported; exporting a document again answers 409 unless `override=true`."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("No site with that id.")
+    data = exports.export_period(
+        session, site=site, period_start=service.parse_period(period), override=override, actor=user
+    )
+    return Response(data, media_type="text/csv")

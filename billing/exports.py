@@ -17,7 +17,7 @@ from billing.service import period_bounds
 from facilities.models import Site
 from incubator import audit
 from incubator.models import User
-from incubator.money import to_major
+from incubator.money import exponent, to_major
 
 HEADER = [
     "record",
@@ -49,8 +49,10 @@ def export_period(session: Session, *, site: Site, period_start: date, override:
     labels = {i.id: i.number_label for i in invoices}
     cur = site.currency
 
+    places = exponent(cur)
+
     def amount(minor: int) -> str:
-        return str(to_major(minor, cur))
+        return f"{to_major(minor, cur):.{places}f}"
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -39,6 +39,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/closed-periods"): FINANCE,
     ("GET", "/api/v1/reports/ar-aging"): FINANCE,
     ("GET", "/api/v1/billing/chain-verification"): FINANCE,
+    ("GET", "/api/v1/exports/invoices.csv"): FINANCE,
     # Pages
     ("GET", "/billing"): FINANCE,
     ("GET", "/billing/preview"): FINANCE,

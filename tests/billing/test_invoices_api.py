@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from billing import pdf, service
 from billing import repository as repo
-from billing.models import CreditBalanceEntry, Invoice, InvoiceStatus
+from billing.models import CreditBalanceEntry, Invoice, InvoiceStatus, PaymentMethod
 from billing.runs import run_period
 from facilities.models import Site
 from incubator.config import get_settings
@@ -379,3 +379,34 @@ def test_credit_notes_through_the_api_with_their_pdf(client: TestClient, session
     assert got.status_code == 200
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(got.content)).pages)
     assert "Credit note" in text and f"CN-{site.code}-000001" in text and "Goodwill" in text
+
+
+def test_the_accounting_export_marks_documents_and_needs_an_override_to_repeat(
+    client: TestClient, session: Session
+) -> None:
+    site, _startup, invoice = _draft(session)
+    invoice = service.finalize_invoice(session, invoice=invoice, actor=None, today=date(2026, 12, 1), send_email=False)
+    service.record_payment(
+        session,
+        invoice=invoice,
+        amount_minor=4000,
+        method=PaymentMethod.bank_transfer,
+        received_date=date(2026, 12, 5),
+        actor=None,
+    )
+    session.commit()
+    finance = bearer(session, make_user(session, roles=[Role.finance]))
+    url = f"/api/v1/exports/invoices.csv?site_id={site.id}&period=2026-12"
+    first = client.get(url, headers=finance)
+    assert first.status_code == 200
+    rows = first.text.splitlines()
+    assert rows[0].startswith("record,document,date")
+    assert any(r.startswith(f"invoice,{site.code}-000001,2026-12-01") and ",120.00," in r for r in rows)
+    assert any(r.startswith("control_total,invoices,2026-12") and "1 record(s)" in r and ",120.00," in r for r in rows)
+    assert any(r.startswith("control_total,payments,2026-12") and ",40.00," in r for r in rows)
+    session.refresh(invoice)
+    assert invoice.export_batch_id is not None
+    again = client.get(url, headers=finance)
+    assert again.status_code == 409 and "override" in again.json()["detail"]
+    forced = client.get(url + "&override=true", headers=finance)
+    assert forced.status_code == 200 and f"{site.code}-000001" in forced.text
