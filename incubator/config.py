@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""
     stripe_js_url: str = "https://js.stripe.com/v3/"
 
+    # Billing: whether a zero-amount draft gets a number when finalised (otherwise it is voided unnumbered),
+    # payment terms, overdue reminders (days after the due date, comma-separated) and the booking stop.
+    billing_issue_zero_invoices: bool = False
+    billing_payment_terms_days: int = Field(default=30, ge=0, le=365)
+    billing_reminder_days: str = "7,14,30"
+    billing_block_bookings_overdue_days: int = Field(default=0, ge=0, description="0 turns the booking stop off")
+
     log_level: str = "INFO"
     sql_echo: bool = False
     pool_size: int = Field(default=10, ge=1)
