@@ -134,7 +134,7 @@ def test_profile_validation_rerenders_the_form_with_errors_and_values(client: Te
     )
     assert response.status_code == 422
     assert "There is a problem" in response.text
-    assert "less than or equal to 9" in response.text
+    assert "TRL: enter 9 or less." in response.text
     assert "The founding date cannot be in the future." in response.text
     assert 'value="not a web address"' in response.text
     assert "Kept text" in response.text
