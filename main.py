@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 import billing.plugin
 import cohorts.plugin
@@ -56,6 +59,27 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def install_api_docs(app: FastAPI) -> None:
+    """The interactive API docs at /docs, with Swagger UI's assets served by the app itself."""
+    assets = "/api-docs-assets"
+    app.mount(assets, StaticFiles(directory=swagger_ui_path), name="api_docs_assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Incubator API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -65,7 +89,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below with Swagger UI's files from the installed package, not from a CDN
         redoc_url=None,
         # The middleware refuses a too-large Content-Length up front; this also stops a chunked body that grows
         # past the limit while it is read.
@@ -79,6 +103,7 @@ def create_app() -> FastAPI:
     for plugin in PLUGINS:
         for router in plugin.page_routers:
             app.include_router(router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app
 
