@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from billing import pdf, service
+from billing import pdf, repository, service
 from billing.models import Invoice
 from billing.runs import run_period
 from facilities.models import Site
@@ -87,12 +87,12 @@ def _queue_reminders() -> None:
 
 def _wire_booking_guard() -> None:
     """Facilities asks registered guards before each new booking; billing's says no to a startup overdue by more than
-    `INCUBATOR_BILLING_BLOCK_BOOKINGS_OVERDUE_DAYS`. Wired only where facilities offers the registry."""
+    `INCUBATOR_BILLING_BLOCK_BOOKINGS_OVERDUE_DAYS`. Facilities also asks which charges are invoiced already, so it
+    never voids or re-prices those."""
     import facilities.service
 
-    register = getattr(facilities.service, "register_booking_guard", None)
-    if register is not None:
-        register(service.booking_guard)
+    facilities.service.register_booking_guard(service.booking_guard)
+    facilities.service.register_invoiced_check(repository.invoiced_charge_ids)
 
 
 def setup() -> None:

@@ -432,3 +432,14 @@ def open_invoices_for_member(session: Session, user_id: uuid.UUID, limit: int = 
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def invoiced_charge_ids(session: Session, charge_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these charges are on an invoice line already (of any invoice, void included: a line's charge is
+    never billed twice, so it is never voided or re-priced in facilities either)."""
+    found: set[uuid.UUID] = set()
+    for i in range(0, len(charge_ids), 5000):
+        chunk = charge_ids[i : i + 5000]
+        rows = session.exec(select(InvoiceLine.charge_id).where(col(InvoiceLine.charge_id).in_(chunk))).all()
+        found.update(r for r in rows if r is not None)
+    return found
