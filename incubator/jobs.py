@@ -34,9 +34,10 @@ LEASE = timedelta(minutes=15)
 class Progress:
     """Handed to a job so it can report how far it got (shown on pages and by the CLI's progress bar)."""
 
-    def __init__(self, job_id: uuid.UUID | None, session: Session | None = None):
+    def __init__(self, job_id: uuid.UUID | None, session: Session | None = None, *, job_session: Session | None = None):
         self.job_id = job_id
         self._session = session
+        self._job_session = job_session
         self.done = 0
         self.total = 0
 
@@ -44,9 +45,15 @@ class Progress:
         self.done, self.total = done, total
         if self.job_id is None:
             return
-        # Progress is written in its own transaction so a page can see it while the job runs.
+        values = {"progress": done, "progress_total": total}
+        if self._job_session is not None and self._job_session.get_bind().dialect.name == "sqlite":
+            # On SQLite the job's own transaction holds the database's write lock, so a second transaction from
+            # this thread would wait for itself: progress is written in the job's transaction (seen at its end).
+            self._job_session.execute(sa.update(Job).where(col(Job.id) == self.job_id).values(**values))
+            return
+        # Elsewhere progress is written in its own transaction so a page can see it while the job runs.
         with unit_of_work(self._session) as s:
-            s.execute(sa.update(Job).where(col(Job.id) == self.job_id).values(progress=done, progress_total=total))
+            s.execute(sa.update(Job).where(col(Job.id) == self.job_id).values(**values))
 
 
 JobHandler = Callable[[Session, dict[str, Any], Progress], None]
@@ -147,7 +154,7 @@ def run_job(job_id: uuid.UUID, *, session: Session | None = None) -> bool:
     else:
         try:
             with unit_of_work(session) as s:
-                handler(s, payload, Progress(job_id, session))
+                handler(s, payload, Progress(job_id, session, job_session=s))
         except Exception:
             error = traceback.format_exc()[-2000:]
             log.exception("job %s (%s) failed", job_id, name)

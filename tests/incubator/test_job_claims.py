@@ -76,3 +76,29 @@ def test_two_claimers_never_claim_the_same_job(own_engine: Engine, backend: str)
             assert claimed["a"] and claimed["b"], {k: len(v) for k, v in claimed.items()}
     finally:
         jobs._handlers.pop("tests.claim", None)
+
+
+def _reads_then_reports(session: Session, payload: dict[str, Any], progress: Progress) -> None:
+    session.get(jobs.Job, uuid.UUID(payload["probe"]))  # the job's transaction is under way (SQLite: write lock held)
+    progress.update(3, 4)
+
+
+def test_a_job_reports_progress_while_its_transaction_is_open(own_engine: Engine) -> None:
+    from incubator import db as kernel_db
+
+    register_job("tests.progress", _reads_then_reports)
+    kernel_db.use_session_factory(lambda: Session(own_engine, expire_on_commit=False))
+    try:
+        with Session(own_engine) as s:
+            job = enqueue(s, "tests.progress", {"probe": str(uuid.uuid4())})
+            s.commit()
+            job_id = job.id
+        started = time.monotonic()
+        assert jobs.run_due_jobs(owner="progress-test") == 1
+        assert time.monotonic() - started < 5, "reporting progress must not wait for the job's own lock"
+        with Session(own_engine) as s:
+            done = s.get(jobs.Job, job_id)
+            assert done is not None
+            assert (done.status, done.progress, done.progress_total) == (jobs.JobStatus.done, 3, 4)
+    finally:
+        kernel_db.use_session_factory(None)
