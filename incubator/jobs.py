@@ -46,14 +46,23 @@ class Progress:
         if self.job_id is None:
             return
         values = {"progress": done, "progress_total": total}
-        if self._job_session is not None and self._job_session.get_bind().dialect.name == "sqlite":
-            # On SQLite the job's own transaction holds the database's write lock, so a second transaction from
-            # this thread would wait for itself: progress is written in the job's transaction (seen at its end).
+        if self._job_session is not None and _holds_sqlite_lock(self._job_session):
+            # On SQLite a job whose own transaction has begun holds the database's write lock, so a second
+            # transaction from this thread would wait for itself: progress goes into the job's transaction instead
+            # (seen when it commits). Jobs that work in transactions of their own still report as they go.
             self._job_session.execute(sa.update(Job).where(col(Job.id) == self.job_id).values(**values))
             return
         # Elsewhere progress is written in its own transaction so a page can see it while the job runs.
         with unit_of_work(self._session) as s:
             s.execute(sa.update(Job).where(col(Job.id) == self.job_id).values(**values))
+
+
+def _holds_sqlite_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    transaction = session.get_transaction()
+    # A session's transaction holds a connection (and so, on SQLite, the write lock) once it has run a statement.
+    return transaction is not None and bool(getattr(transaction, "_connections", None))
 
 
 JobHandler = Callable[[Session, dict[str, Any], Progress], None]
