@@ -5,7 +5,6 @@ Revises: 0003
 Create Date: 2026-11-25
 """
 
-import inspect
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,114 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# The facilities contract (site, tax_rate, charge) belongs to revision 0003. Until the facilities migration creates
-# those tables, this revision creates them when they are missing, so billing can be built and tested on its own.
-# Once 0003 creates them, this block does nothing (and can be deleted); its downgrade drops only what it created.
-def _missing_contract_tables() -> bool:
-    return "charge" not in sa.inspect(op.get_bind()).get_table_names()
-
-
-def _facilities_migration_creates_contract() -> bool:
-    script = op.get_context().script
-    assert script is not None
-    revision_0003 = script.get_revision("0003")
-    assert revision_0003 is not None and revision_0003.module is not None
-    return "charge" in inspect.getsource(revision_0003.module.upgrade)
-
-
-def _create_contract_tables() -> None:
-    op.create_table(
-        "site",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
-        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("legal_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("legal_address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("tax_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("bank_details", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("invoice_footer", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", incubator.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_site")),
-        sa.UniqueConstraint("code", name=op.f("uq_site_code")),
-    )
-    op.create_table(
-        "charge",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("site_id", sa.Uuid(), nullable=False),
-        sa.Column("startup_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "category",
-            sa.Enum(
-                "lease",
-                "membership",
-                "booking",
-                "late_cancellation",
-                "service",
-                "pass_through",
-                "one_off",
-                name="charge_category",
-                native_enum=False,
-                create_constraint=True,
-                length=25,
-            ),
-            nullable=False,
-        ),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("source_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("source_ref", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("service_date", sa.Date(), nullable=False),
-        sa.Column("period_start", sa.Date(), nullable=True),
-        sa.Column("period_end", sa.Date(), nullable=True),
-        sa.Column("quantity", sa.Numeric(precision=12, scale=4), nullable=False),
-        sa.Column("unit_amount_minor", sa.Integer(), nullable=False),
-        sa.Column("amount_minor", sa.Integer(), nullable=False),
-        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("discount_rate", sa.Numeric(precision=6, scale=4), nullable=False),
-        sa.Column("created_at", incubator.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("voided_at", incubator.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_charge_site_id_site"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(
-            ["startup_id"], ["startup.id"], name=op.f("fk_charge_startup_id_startup"), ondelete="RESTRICT"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_charge")),
-        sa.UniqueConstraint("source_type", "source_ref", name=op.f("uq_charge_source_type_source_ref")),
-    )
-    with op.batch_alter_table("charge", schema=None) as batch_op:
-        batch_op.create_index("ix_charge_site_period", ["site_id", "service_date"], unique=False)
-        batch_op.create_index(batch_op.f("ix_charge_startup_id"), ["startup_id"], unique=False)
-    op.create_table(
-        "tax_rate",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("site_id", sa.Uuid(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("rate", sa.Numeric(precision=6, scale=4), nullable=False),
-        sa.Column("effective_date", sa.Date(), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_tax_rate_site_id_site"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tax_rate")),
-        sa.UniqueConstraint("site_id", "effective_date", name=op.f("uq_tax_rate_site_id_effective_date")),
-    )
-    with op.batch_alter_table("tax_rate", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_tax_rate_site_id"), ["site_id"], unique=False)
-
-
-def _drop_contract_tables() -> None:
-    with op.batch_alter_table("tax_rate", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tax_rate_site_id"))
-    op.drop_table("tax_rate")
-    with op.batch_alter_table("charge", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_charge_startup_id"))
-        batch_op.drop_index("ix_charge_site_period")
-    op.drop_table("charge")
-    op.drop_table("site")
-
-
 def upgrade() -> None:
-    if _missing_contract_tables():
-        _create_contract_tables()
     op.create_table(
         "number_series",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -572,5 +464,3 @@ def downgrade() -> None:
     op.drop_table("billing_account")
     op.drop_table("stripe_event")
     op.drop_table("number_series")
-    if not _facilities_migration_creates_contract():
-        _drop_contract_tables()
